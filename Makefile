@@ -1,0 +1,52 @@
+# alliance-kg: `make demo` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+OUT    := out
+
+.PHONY: demo test install dev browser bench notebook clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+# Stamps are rewritten whenever pyproject.toml changes.
+$(VENV)/.core-installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -q -e '.[dev]'
+	touch $@ $(VENV)/.core-installed
+
+install: $(VENV)/.core-installed
+dev: $(VENV)/.dev-installed
+
+demo: $(VENV)/.core-installed
+	$(BIN)/kg build --corpus corpus --out $(OUT)/kg.ttl
+	$(BIN)/kg view --graph $(OUT)/kg.ttl --out $(OUT)/network.html
+	@echo
+	@echo "Sample query: which foreign forces use which base (kg query shared-bases)"
+	$(BIN)/kg query shared-bases --graph $(OUT)/kg.ttl
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "warning: /usr/bin/chromium missing and cannot be installed (not root); browser tests will fail under CI=true"; fi
+
+test: $(VENV)/.dev-installed browser
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.dev-installed browser
+	$(BIN)/python -m benchmarks.run
+
+notebook: $(VENV)/.dev-installed
+	$(PIP) install -q -e '.[notebook]'
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(OUT) .pytest_cache test-artifacts

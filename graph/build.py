@@ -1,0 +1,291 @@
+"""Build: extracted facts -> an RDF dataset typed by the ontology, with evidence.
+
+Every fact is written twice, in the style of Wikidata's statement model:
+
+* a direct triple (``akr:incirlik-air-base akg:hostsForcesOf akr:germany``) for easy queries;
+* a statement node (``akg:Statement``) naming subject, property and object, with
+  ``prov:wasDerivedFrom`` links to one ``akg:Evidence`` per sentence that states it
+  (``oa:hasSource`` the document, ``oa:TextQuoteSelector`` the sentence,
+  ``oa:TextPositionSelector`` its character offsets).
+
+What a document states goes into that document's named graph; the ontology into
+its own graph. A Turtle file holds the union.
+
+>>> from graph.corpus import parse_document
+>>> doc = parse_document("a.md", "Kuwait hosts U.S. Army units at Camp Arifjan.")
+>>> ds = build_dataset([doc]).dataset
+>>> from graph.namespaces import AKR, AKG
+>>> (AKR["camp-arifjan"], AKG.hostsForcesOf, AKR["united-states"]) in ds
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+from .corpus import Document
+from .errors import KGError, OntologyError
+from .extract import Extraction, Fact, extract_document
+from .lexicon import ONTOLOGY_FILE, Entity, slugify
+from .namespaces import AKG, AKR, AKV, GEO, OA, ONTOLOGY_GRAPH, PREFIXES, WD, WGS, document_graph
+
+#: datatype properties whose facts carry a literal object
+LITERAL_PROPS = {"startYear": XSD.gYear, "endYear": XSD.gYear}
+
+FORMATS = {".ttl": "turtle", ".trig": "trig", ".nq": "nquads", ".nt": "nt", ".jsonld": "json-ld"}
+
+
+@dataclass
+class Summary:
+    """What a build made, for the CLI to print."""
+
+    documents: int = 0
+    entities: Counter = field(default_factory=Counter)  #: by class
+    facts: Counter = field(default_factory=Counter)  #: by property (distinct facts)
+    evidence: int = 0
+    triples: int = 0
+    inferred: int = 0
+    empty_documents: list[str] = field(default_factory=list)  #: documents with no recognisable entity
+
+
+@dataclass
+class BuildResult:
+    dataset: Dataset
+    summary: Summary
+    extractions: list[Extraction]
+
+
+# --------------------------------------------------------------------------- IRIs
+
+
+def entity_iri(ent_or_id: Entity | str) -> URIRef:
+    """IRI of an entity: concepts live in the vocabulary namespace, the rest in ``akr:``."""
+    if isinstance(ent_or_id, Entity):
+        return URIRef(ent_or_id.iri) if ent_or_id.iri else AKR[ent_or_id.id]
+    return AKR[ent_or_id]
+
+
+def document_iri(doc_path: str) -> URIRef:
+    return AKR["doc-" + slugify(doc_path.rsplit(".", 1)[0])]
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def statement_iri(subj: URIRef, prop: URIRef, obj) -> URIRef:
+    return AKR["stmt-" + _digest(str(subj), str(prop), obj.n3())]
+
+
+def evidence_iri(stmt: URIRef, doc_path: str, start: int, end: int) -> URIRef:
+    return AKR["ev-" + _digest(str(stmt), doc_path, str(start), str(end))]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def load_ontology(path: str | Path = ONTOLOGY_FILE) -> Graph:
+    """Parse the ontology; a syntax error names the file and line."""
+    g = Graph()
+    try:
+        g.parse(str(path), format="turtle")
+    except FileNotFoundError:
+        raise OntologyError("ontology file not found", path=path) from None
+    except Exception as exc:
+        import re
+
+        m = re.search(r"line (\d+)", str(exc))
+        raise OntologyError(
+            f"malformed ontology: {str(exc).strip().splitlines()[0][:200]}", path=path, line=int(m.group(1)) if m else None
+        ) from None
+    return g
+
+
+def _describe(g: Graph, ent: Entity, entities: dict[str, Entity]):
+    iri = entity_iri(ent)
+    if ent.iri:  # concepts are described by the ontology itself
+        return
+    g.add((iri, RDF.type, AKG[ent.kind]))
+    g.add((iri, RDFS.label, Literal(ent.label)))
+    for alias in sorted(set(ent.aliases)):
+        g.add((iri, SKOS.altLabel, Literal(alias)))
+    if ent.iso3:
+        g.add((iri, AKG.isoCode, Literal(ent.iso3)))
+    if ent.wikidata:
+        g.add((iri, AKG.wikidata, WD[ent.wikidata]))
+    if ent.lat is not None and ent.lon is not None:
+        g.add((iri, WGS.lat, Literal(f"{ent.lat:.3f}", datatype=XSD.decimal)))
+        g.add((iri, WGS.long, Literal(f"{ent.lon:.3f}", datatype=XSD.decimal)))
+        geom = AKR[ent.id + "-geometry"]
+        g.add((iri, GEO.hasGeometry, geom))
+        g.add((geom, RDF.type, GEO.Geometry))
+        g.add((geom, GEO.asWKT, Literal(f"POINT({ent.lon:.3f} {ent.lat:.3f})", datatype=GEO.wktLiteral)))
+
+
+def _object_term(fact: Fact, entities: dict[str, Entity]):
+    if fact.prop in LITERAL_PROPS:
+        return Literal(fact.object, datatype=LITERAL_PROPS[fact.prop])
+    return entity_iri(entities[fact.object])
+
+
+def _write_document(g: Graph, ex: Extraction, entities: dict[str, Entity]) -> int:
+    """Write one document's resource, entities and facts into ``g``; return the evidence count."""
+    doc = ex.doc
+    d = document_iri(doc.path)
+    g.add((d, RDF.type, AKG.Document))
+    g.add((d, DCTERMS.title, Literal(doc.title)))
+    g.add((d, RDFS.label, Literal(doc.title)))
+    g.add((d, AKG.path, Literal(doc.path)))
+    g.add((d, AKG.characterCount, Literal(len(doc.text))))
+    if doc.sha256:
+        g.add((d, AKG.sha256, Literal(doc.sha256)))
+    used = set(ex.mentions) | {f.subject for f in ex.facts} | {f.object for f in ex.facts if f.prop not in LITERAL_PROPS}
+    for eid in sorted(used):
+        ent = entities.get(eid)
+        if ent is None:
+            continue
+        _describe(g, ent, entities)
+        if not ent.iri:
+            g.add((entity_iri(ent), AKG.mentionedIn, d))
+    n_evidence = 0
+    for fact in ex.facts:
+        s = entity_iri(entities[fact.subject])
+        p = AKG[fact.prop]
+        o = _object_term(fact, entities)
+        g.add((s, p, o))
+        st = statement_iri(s, p, o)
+        g.add((st, RDF.type, AKG.Statement))
+        g.add((st, AKG.statementSubject, s))
+        g.add((st, AKG.statementProperty, p))
+        g.add((st, AKG.statementObject, o))
+        if fact.start_year:
+            g.add((st, AKG.startYear, Literal(str(fact.start_year), datatype=XSD.gYear)))
+        if fact.end_year:
+            g.add((st, AKG.endYear, Literal(str(fact.end_year), datatype=XSD.gYear)))
+        ev = fact.evidence
+        e = evidence_iri(st, ev.doc, ev.start, ev.end)
+        if (st, PROV.wasDerivedFrom, e) not in g:
+            n_evidence += 1
+        g.add((st, PROV.wasDerivedFrom, e))
+        g.add((e, RDF.type, AKG.Evidence))
+        g.add((e, OA.hasSource, d))
+        g.add((e, AKG.section, Literal(ev.section)))
+        g.add((e, AKG.rule, Literal(ev.rule)))
+        q, pos = AKR[e.split("/")[-1] + "-quote"], AKR[e.split("/")[-1] + "-position"]
+        g.add((e, OA.hasSelector, q))
+        g.add((e, OA.hasSelector, pos))
+        g.add((q, RDF.type, OA.TextQuoteSelector))
+        g.add((q, OA.exact, Literal(ev.quote)))
+        g.add((pos, RDF.type, OA.TextPositionSelector))
+        g.add((pos, OA.start, Literal(ev.start)))
+        g.add((pos, OA.end, Literal(ev.end)))
+    return n_evidence
+
+
+def merge_entities(extractions: list[Extraction]) -> dict[str, Entity]:
+    """One Entity per id over all documents; a discovered name keeps its smallest spelling."""
+    out: dict[str, Entity] = {}
+    for ex in extractions:
+        for eid, ent in ex.entities.items():
+            prev = out.get(eid)
+            if prev is None:
+                out[eid] = Entity(**{k: getattr(ent, k) for k in ent.__dataclass_fields__})
+            else:
+                if ent.label < prev.label and not prev.iri and not prev.wikidata:
+                    prev.label = ent.label
+                prev.aliases = tuple(sorted({*prev.aliases, *ent.aliases}))
+    return out
+
+
+def build_dataset(docs: list[Document], ontology: str | Path = ONTOLOGY_FILE, progress=None) -> BuildResult:
+    """Extract every document and write the dataset (ontology graph + one graph per document)."""
+    ds = Dataset()
+    for prefix, ns in PREFIXES.items():
+        ds.bind(prefix, ns, override=True, replace=True)
+    onto = ds.graph(ONTOLOGY_GRAPH)
+    for t in load_ontology(ontology):
+        onto.add(t)
+    extractions = []
+    for doc in docs:
+        extractions.append(extract_document(doc))
+        if progress:
+            progress(doc)
+    entities = merge_entities(extractions)
+    summary = Summary(documents=len(docs))
+    for ex in extractions:
+        g = ds.graph(document_graph(slugify(ex.doc.path.rsplit(".", 1)[0])))
+        summary.evidence += _write_document(g, ex, entities)
+        if not ex.mentions:
+            summary.empty_documents.append(ex.doc.path)
+    seen_entities = {e for ex in extractions for e in ex.mentions} | {
+        x for ex in extractions for f in ex.facts for x in (f.subject, f.object) if f.prop not in LITERAL_PROPS
+    }
+    for eid in seen_entities:
+        ent = entities.get(eid)
+        if ent is not None and not ent.iri:
+            summary.entities[ent.kind] += 1
+    keys = {(f.subject, f.prop, f.object) for ex in extractions for f in ex.facts}
+    summary.facts = Counter(p for _, p, _ in keys)
+    summary.triples = len(ds)
+    return BuildResult(dataset=ds, summary=summary, extractions=extractions)
+
+
+def _union(ds: Dataset) -> Graph:
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns, override=True, replace=True)
+    for s, p, o, _c in ds.quads((None, None, None, None)):
+        g.add((s, p, o))
+    return g
+
+
+def serialize(ds: Dataset, fmt: str) -> bytes:
+    """Serialise deterministically: sorted lines for line formats, rdflib's sorted Turtle/TriG otherwise."""
+    if fmt == "turtle":
+        return _union(ds).serialize(format="turtle").encode("utf-8")
+    if fmt == "nt":
+        lines = _union(ds).serialize(format="nt").splitlines()
+        return ("\n".join(sorted(set(l for l in lines if l.strip()))) + "\n").encode("utf-8")
+    if fmt == "nquads":
+        lines = ds.serialize(format="nquads").splitlines()
+        return ("\n".join(sorted(set(l for l in lines if l.strip()))) + "\n").encode("utf-8")
+    if fmt == "json-ld":
+        return _union(ds).serialize(format="json-ld", sort_keys=True, indent=1).encode("utf-8")
+    return ds.serialize(format=fmt).encode("utf-8")
+
+
+def format_for(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise KGError(f"unknown output format '{suffix}' (use one of {', '.join(FORMATS)})", path=path)
+    return FORMATS[suffix]
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_dataset(ds: Dataset, path: str | Path) -> None:
+    """Serialise by the file's extension (.ttl, .trig, .nq, .nt, .jsonld) and write atomically."""
+    write_atomic(path, serialize(ds, format_for(path)))

@@ -1,0 +1,267 @@
+"""Read Markdown documents: title, sections, and sentences with character offsets.
+
+Offsets always index the document's original text (Python ``str`` indices, i.e.
+Unicode code points), so ``doc.text[s.start:s.end] == s.quote`` for every
+sentence ``s``. Markup (``**bold**``, list markers, links) is removed from the
+*clean* sentence text that extraction reads, never from the offsets.
+
+>>> doc = parse_document("a.md", "# Title\\n\\nThe **U.S.** Army is in Kuwait. It stays.\\n")
+>>> doc.title
+'Title'
+>>> [s.text for s in doc.sentences]
+['Title', 'The U.S. Army is in Kuwait.', 'It stays.']
+>>> s = doc.sentences[1]; doc.text[s.start:s.end]
+'The **U.S.** Army is in Kuwait.'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CorpusError
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence (or a heading) with its place in the document."""
+
+    index: int
+    text: str  #: clean text, markup removed
+    start: int  #: offset of the first character in the original text
+    end: int  #: offset one past the last character in the original text
+    section: str  #: heading of the section that holds it ("" before the first heading)
+    heading: bool = False
+    offsets: tuple[int, ...] = field(default=(), repr=False, compare=False)
+
+    def source_span(self, i: int, j: int) -> tuple[int, int]:
+        """Original-text span of the clean-text slice ``text[i:j]``."""
+        return self.offsets[i], self.offsets[j - 1] + 1
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed Markdown document."""
+
+    path: str  #: path relative to the corpus folder, with '/' separators
+    text: str
+    title: str
+    sentences: tuple[Sentence, ...]
+    sha256: str = ""
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def find_documents(folder: str | Path) -> list[Path]:
+    """Markdown files below ``folder``, sorted; raises CorpusError when there are none."""
+    root = Path(folder)
+    if not root.exists():
+        raise CorpusError("corpus folder not found", path=root)
+    if not root.is_dir():
+        raise CorpusError("not a folder (give the corpus folder with --corpus)", path=root)
+    files = sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and p.suffix.lower() in MARKDOWN_SUFFIXES and not p.name.startswith(".")
+    )
+    if not files:
+        raise CorpusError("no Markdown documents (*.md) in the corpus folder", path=root)
+    return files
+
+
+def read_document(path: str | Path, root: str | Path | None = None) -> Document:
+    """Read and parse one file, with clear errors for binary, non-UTF-8 and empty files."""
+    import hashlib
+
+    path = Path(path)
+    rel = path.relative_to(root).as_posix() if root is not None else path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"cannot read: {exc.strerror}", path=path) from None
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise CorpusError("binary file (NUL byte), not a Markdown document", path=path, line=line)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CorpusError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", path=path, line=line
+        ) from None
+    if text.startswith("\ufeff"):
+        raise CorpusError("starts with a byte-order mark; save the file as UTF-8 without BOM", path=path, line=1)
+    if not text.strip():
+        raise CorpusError("empty document", path=path)
+    return parse_document(rel, text, sha256=hashlib.sha256(data).hexdigest())
+
+
+def read_corpus(folders) -> list[Document]:
+    """Read every Markdown document of one or more corpus folders.
+
+    Paths are relative to their folder; the same relative path in two folders is an error.
+    """
+    if isinstance(folders, (str, Path)):
+        folders = [folders]
+    docs: list[Document] = []
+    seen: dict[str, Path] = {}
+    for folder in folders:
+        for path in find_documents(folder):
+            doc = read_document(path, root=folder)
+            if doc.path in seen:
+                raise CorpusError(f"same document path also in {seen[doc.path]}", path=path)
+            seen[doc.path] = path
+            docs.append(doc)
+    return docs
+
+
+# --------------------------------------------------------------------------- parsing
+
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_LIST_MARK = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
+_QUOTE_MARK = re.compile(r"^[ \t]*>[ \t]?")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])|`")
+
+
+def _clean_line(line: str, base: int) -> tuple[str, list[int]]:
+    """Remove inline markup from one line; return the clean text and its offset map."""
+    keep = [True] * len(line)
+    for m in _LINK.finditer(line):
+        inner_start, inner_end = m.start(1), m.end(1)
+        for k in range(m.start(), m.end()):
+            if not inner_start <= k < inner_end:
+                keep[k] = False
+    for m in _EMPHASIS.finditer(line):
+        for k in range(m.start(), m.end()):
+            keep[k] = False
+    chars = [c for c, k in zip(line, keep) if k]
+    offs = [base + i for i, k in enumerate(keep) if k]
+    return "".join(chars), offs
+
+
+def _blocks(text: str):
+    """Yield (kind, section, clean_text, offsets) blocks: headings, paragraphs, list items."""
+    section = ""
+    cur_text: list[str] = []
+    cur_offs: list[int] = []
+
+    def flush():
+        if cur_text and "".join(cur_text).strip():
+            yield ("para", section, "".join(cur_text), list(cur_offs))
+        cur_text.clear()
+        cur_offs.clear()
+
+    pos = 0
+    for raw in text.splitlines(keepends=True):
+        line = raw.rstrip("\r\n")
+        base = pos
+        pos += len(raw)
+        if not line.strip():
+            yield from flush()
+            continue
+        h = _HEADING.match(line)
+        if h:
+            yield from flush()
+            clean, offs = _clean_line(h.group(2), base + h.start(2))
+            section = clean.strip()
+            yield ("heading", section, clean, offs)
+            continue
+        m = _QUOTE_MARK.match(line)
+        if m:
+            line, base = line[m.end():], base + m.end()
+        m = _LIST_MARK.match(line)
+        if m:
+            yield from flush()
+            line, base = line[m.end():], base + m.end()
+        clean, offs = _clean_line(line, base)
+        if cur_text:
+            cur_text.append(" ")
+            cur_offs.append(cur_offs[-1])  # a joined line break maps to the previous character
+        cur_text.append(clean)
+        cur_offs.extend(offs)
+    yield from flush()
+
+
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:[A-Z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Adm|Capt|Maj|Sgt|No|vs|Jr|Sr|e\.g|i\.e|approx|Inc|Co)\.|\b[A-Z]\.)$"
+)
+_BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
+_STARTERS = {"The", "This", "These", "That", "Those", "It", "Its", "In", "On", "At", "As", "A", "An", "But",
+             "However", "Since", "After", "Before", "During", "Today", "They", "He", "She", "We", "There"}
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences in ``text`` (clean text of one block).
+
+    >>> t = "Kuwait hosts U.S. Army units. The U.K. Navy is there."
+    >>> [t[a:b] for a, b in split_sentences(t)]
+    ['Kuwait hosts U.S. Army units.', 'The U.K. Navy is there.']
+    """
+    spans = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.end()
+        head = text[start:m.start() + 1]
+        if _ABBREVIATION.search(head):
+            nxt = text[end:].split(None, 1)
+            word = re.match(r"\w+", nxt[0]).group(0) if nxt and re.match(r"\w+", nxt[0]) else ""
+            if word not in _STARTERS:
+                continue
+        spans.append((start, end))
+        start = end
+        while start < len(text) and text[start].isspace():
+            start += 1
+    if start < len(text):
+        spans.append((start, len(text)))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def parse_document(path: str, text: str, sha256: str = "") -> Document:
+    """Parse Markdown ``text`` into a Document (title, sections, sentences)."""
+    sentences: list[Sentence] = []
+    title = ""
+    for kind, section, clean, offs in _blocks(text):
+        if kind == "heading":
+            if not title:
+                title = clean.strip()
+            spans = [(0, len(clean))]
+        else:
+            spans = split_sentences(clean)
+        for a, b in spans:
+            while a < b and clean[a].isspace():
+                a += 1
+            while b > a and clean[b - 1].isspace():
+                b -= 1
+            if a >= b:
+                continue
+            sent_offs = tuple(offs[a:b])
+            sentences.append(
+                Sentence(
+                    index=len(sentences),
+                    text=clean[a:b],
+                    start=sent_offs[0],
+                    end=sent_offs[-1] + 1,
+                    section=section,
+                    heading=kind == "heading",
+                    offsets=sent_offs,
+                )
+            )
+    if not title:
+        title = Path(path).stem.replace("-", " ").replace("_", " ").strip().capitalize()
+    return Document(path=path, text=text, title=title, sentences=tuple(sentences), sha256=sha256)

@@ -1,0 +1,761 @@
+"""Extraction: entity mentions and relations from the sentences of a document.
+
+Mentions come from the lexicon (names, aliases, demonyms, named forces, concept
+labels) and from name patterns for bases and organisations the lexicon does not
+know ("<Name> Air Base", "Camp <Name>", "<Name> Pact", ...). Relations come from
+rules over one sentence (or one clause of it); each fact keeps the sentence as
+evidence and the name of the rule that read it.
+
+>>> from graph.corpus import parse_document
+>>> doc = parse_document("x.md", "German forces are based at Incirlik Air Base in Turkey.")
+>>> sorted((f.subject, f.prop, f.object) for f in extract_document(doc).facts)
+[('incirlik-air-base', 'hostsForcesOf', 'germany'), ('incirlik-air-base', 'locatedIn', 'turkey')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .corpus import Document, Sentence
+from .lexicon import Entity, Lexicon, load_lexicon, name_key, slugify
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int  #: offsets in the sentence's clean text
+    end: int
+    entity: str  #: entity id
+    kind: str  #: entity kind (ontology class local name)
+    via: str  #: name | demonym | force | pattern | acronym | concept | coref
+    text: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    doc: str  #: document path
+    start: int  #: offsets into the document's original text
+    end: int
+    quote: str  #: the document's text between the offsets
+    section: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    subject: str
+    prop: str  #: ontology property local name
+    object: str  #: entity id, or the text of a literal for datatype properties
+    evidence: Evidence
+    start_year: int | None = None  #: qualifier (membership start, founding year)
+    end_year: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.subject, self.prop, self.object)
+
+
+@dataclass
+class Extraction:
+    """What one document yields: the entities it mentions and the facts it states."""
+
+    doc: Document
+    entities: dict[str, Entity] = field(default_factory=dict)
+    facts: list[Fact] = field(default_factory=list)
+    mentions: Counter = field(default_factory=Counter)  #: entity id -> number of mentions
+
+
+# --------------------------------------------------------------------------- patterns
+
+_NAME_WORD = r"(?:[A-Z][\w'\u2019\-]*|al-[A-Z][\w\-]*|al|as|ad|ar|el|bin|ibn|de|du|la|le|di)"
+_NAME = rf"[A-Z][\w'\u2019\-]*(?:\s+{_NAME_WORD}){{0,3}}"
+_BASE_SUFFIX = (
+    r"(?:Air\s+Force\s+Base|Naval\s+Air\s+Station|Air\s+[Bb]ase|Airbase|Air\s+Station|Air\s*[Ff]ield|Airfield|"
+    r"Naval\s+Base|Naval\s+Station|Naval\s+Facility|Naval\s+Support\s+Facility|Military\s+Base|Army\s+Base|"
+    r"Garrison|Barracks|Cantonment|Logistics\s+Base)"
+)
+_BASE_PREFIX = (
+    r"(?:Naval\s+Support\s+Activity|Naval\s+Support\s+Facility|Naval\s+Air\s+Station|Naval\s+Station|"
+    r"Joint\s+Base|Forward\s+Operating\s+Base|FOB|Camp|Fort|HMS|Base)"
+)
+_SUFFIX_BASE_RE = re.compile(rf"\b({_NAME})\s+({_BASE_SUFFIX})\b")
+_PREFIX_BASE_RE = re.compile(rf"\b({_BASE_PREFIX})\s+({_NAME})")
+_ORG_SUFFIX = (
+    r"(?:Treaty\s+Organi[sz]ation|Defen[cs]e\s+Organi[sz]ation|Pact|Alliance|Coalition|Council|League|"
+    r"Organi[sz]ation|Treaty|Initiative|Union|Dialogue|Partnership|Community)"
+)
+_ORG_RE = re.compile(
+    rf"\b((?:[A-Z][\w'\u2019\-]*\s+)(?:(?:of|for|the|and|on|in|to)\s+|[A-Z][\w'\u2019\-]*\s+){{0,6}}?){_ORG_SUFFIX}\b(?!-)"
+)
+_ACRONYM_RE = re.compile(r"\(\s*(?:the\s+)?([A-Z][A-Z.&\-]{1,9})\s*\)")
+_LEADING_STOP = {
+    "The", "A", "An", "At", "In", "From", "To", "On", "By", "With", "Both", "While", "When", "And", "Near", "Of",
+    "This", "That", "These", "Those", "Its", "Their", "His", "Her", "Our", "Some", "Several", "Many", "Most",
+    "Since", "During", "After", "Before", "Today", "Meanwhile", "Also", "Major", "Key", "Shared", "Former",
+    "New", "Other", "All", "Each", "Every", "As", "For", "Under", "Through", "Via", "Like", "Such", "Nearby",
+}
+_GENERIC_ORG_HEADS = {"Security", "Defense", "Defence", "Military", "Strategic", "Regional", "Islamic", "Western"}
+
+FORCE_NOUN = (
+    r"(?:armed\s+forces|forces|force|troops|military|army|navy|air\s+force|aircraft|jets|fighter\s+jets|fighters|"
+    r"bombers|drones|units|personnel|soldiers|sailors|airmen|marines|marine\s+corps|fleet|squadrons?|contingents?|"
+    r"battalions?|brigades?|warships|ships|vessels|special\s+forces|service\s*members|garrison|deployment|"
+    r"tankers|detachments?|assets)"
+)
+_FORCE_AFTER = re.compile(
+    rf"^(?:['\u2019]s)?(?:\s*(?:,|and|or|&)?\s*(?:[A-Z][\w.\-]*|[a-z][\w\-]*)){{0,3}}?\s+{FORCE_NOUN}\b"
+)
+_FORCE_DIRECT = re.compile(rf"^(?:['\u2019]s)?\s+{FORCE_NOUN}\b", re.I)
+_PRESENCE = re.compile(
+    r"\b(?:based|stationed|deployed|garrisoned|housed|hosts?|hosted|hosting|houses|home\s+to|operates?|operated|"
+    r"operating|fly|flies|flew|flown|uses?|used|using|shares?|shared|sharing|presence|rotates?|rotating|"
+    r"deploys?|station|stations|positioned|headquartered|welcomes?|access\s+to)\b"
+)
+_NEGATION = re.compile(r"\b(?:not|no\s+longer|never|withdrew|withdrawn|withdrawing|left|leave|closed|expelled|evicted|ended)\b")
+_HOST_VERB = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:hosts|hosted|has\s+hosted|have\s+hosted|houses|housed|welcomes|welcomed|allows|allowed|gives|gave|grants|granted|provides|provided|offers|offered)\b")
+_SHARE_VERB = re.compile(r"\bshare[sd]?\b|\bsharing\b")
+_LOC_GAP = re.compile(
+    r"^\s*(?:\)\s*)?,?\s*"
+    r"(?:(?:naval|air|military|support|logistics|training|facility|base|station|hub|airfield|installation|complex|"
+    r"headquarters|port|compound|garrison|depot)\s+){0,4}"
+    r"(?:(?:which|that)\s+(?:is|was|lies)\s+|(?:is|was|lies|sits)\s+)?"
+    r"(?:(?:located|situated|sited|based|lying|built)\s+)?"
+    r"(?:in|at|inside|within)\s+"
+    r"(?:the\s+)?(?:(?:city|town|capital|province|region|emirate|kingdom|state|sultanate|desert|country)\s+of\s+)?"
+    r"(?:[\w\-]+\s+){0,3}?$"
+)
+_CITY_COUNTRY_GAP = re.compile(r"^\s*,\s*(?:the\s+)?$")
+_POSSESSIVE_GAP = re.compile(r"^['\u2019]s\s+(?:[a-z][\w\-]*\s+){0,2}$")
+_LIST_GAP = re.compile(r"^\s*(?:,|;)?\s*(?:and|as\s+well\s+as|plus|along\s+with|together\s+with)?\s*(?:the\s+)?$")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+_MEMBER_LIST_CUE = re.compile(
+    r"\b(?:members|member\s+states|member\s+countries|signatories|founding\s+members|founders|parties)\s+"
+    r"(?:were|are|include|included|includes|including|comprise|comprised|:|being|was|then\s+were)\s*:?\s*"
+    r"|\b(?:brings\s+together|brought\s+together|bringing\s+together|comprises|comprised|comprising|consists\s+of|"
+    r"consisted\s+of|composed\s+of|made\s+up\s+of|unites|united|grouping|groups|grouped|includes|included|including|"
+    r"(?:was|is|were)\s+(?:formed|founded|established|created|signed)\s+by|founded\s+by|formed\s+by|established\s+by|"
+    r"signed\s+by|members\s*:)\s*"
+)
+_MEMBER_OF_CUE = re.compile(
+    r"(?:\b(?:is|was|are|were|became|become|becomes|remains|remained|has\s+been|have\s+been|had\s+been|being)\s+"
+    r"(?:also\s+|both\s+|still\s+|now\s+|later\s+)?(?:a\s+|an\s+)?(?:founding\s+|full\s+|original\s+|permanent\s+|"
+    r"active\s+|key\s+|leading\s+)?(?:members?|member\s+states?|signator(?:y|ies)|part|parties)\s+(?:of|to)\s+"
+    r"|\b(?:joined|join|joins|acceded\s+to|accede\s+to|entered|signed|co-founded|founded|formed|established|created)\s+)"
+    r"(?:the\s+)?$"
+)
+_LEFT_CUE = re.compile(r"\b(?:withdrew|withdrawn|left|exited|quit|suspended)\b")
+_ORG_MEMBER_GAP = re.compile(r"^\s+(?:ally|allies|member|members|member\s+state|member\s+states|founding\s+member)\s+(?:the\s+)?$")
+_MEMBER_APPOS = re.compile(r"^\s*,\s*(?:a|an|the|another)\s+(?:fellow\s+|founding\s+|key\s+|full\s+)?$")
+_APPOS_TAIL = re.compile(r"^\s+(?:member|ally|member\s+state|signatory)\b")
+_ORG_COREF = re.compile(
+    r"\b(?:[Ii]ts|[Tt]he\s+(?:alliance|pact|organi[sz]ation|bloc|coalition|council|treaty|league|union|group(?:ing)?)(?:['\u2019]s)?|"
+    r"[Tt]his\s+(?:alliance|pact|organi[sz]ation|bloc|coalition|council|treaty|league|union))\b"
+)
+_PLURAL_ORG_COREF = re.compile(r"\b(?:[Tt]hese|[Tt]hose|[Bb]oth)\s+(?:pacts|alliances|organi[sz]ations|blocs|coalitions|treaties|groupings)\b")
+_BASE_COREF = re.compile(r"\b[Tt]he\s+(?:base|air\s+base|airbase|airfield|facility|installation|camp|station|naval\s+base|garrison)\b")
+_ALLIANCE_CUE = re.compile(
+    r"\b(?:alliances?|allies|allied|partnerships?|partners?|pacts?|coalitions?|cooperation|co-operation|collaboration|"
+    r"security\s+arrangements?|arrangements|accords?|treat(?:y|ies)|blocs?|shared\s+(?:military\s+)?bases|bases)\b",
+    re.I,
+)
+_GROUP_RE = re.compile(r"\b([A-Z][a-z]+)\s+(nations|states|countries)\b")
+_RENAMED = re.compile(r"\brenamed\s+(?:as\s+|to\s+)?(?:the\s+)?$")
+_FOUNDED = re.compile(r"\b(?:was|were)?\s*(?:founded|formed|established|created|signed|set\s+up|launched|concluded)\s+in\s+(1[89]\d\d|20\d\d)\b")
+_DISSOLVED = re.compile(r"\b(?:dissolved|disbanded|abolished|ended|terminated)\s+in\s+(1[89]\d\d|20\d\d)\b")
+_ALLIED_GAP = re.compile(r"^\s+and\s+(?:the\s+)?$")
+_ALLIED_TAIL = re.compile(r"^\s+(?:are|were|became|remain|have\s+been)\s+(?:close\s+|key\s+|strategic\s+|long-standing\s+)?allies\b")
+_ALLIANCE_BETWEEN = re.compile(r"\b(?:alliance|partnership|defen[cs]e\s+pact|security\s+pact|defen[cs]e\s+agreement)\s+between\s+(?:the\s+)?$")
+
+
+class _Matcher:
+    """Compiled surface forms of the lexicon: one regex for names, one for concepts."""
+
+    def __init__(self, lex: Lexicon):
+        self.lex = lex
+        forms: dict[str, tuple[str, str]] = {}
+        for ent in lex.entities.values():
+            if ent.is_concept:
+                continue
+            for name in (ent.label, *ent.aliases):
+                forms.setdefault(name, (ent.id, "name"))
+                if name.startswith("the "):
+                    forms.setdefault(name[4:], (ent.id, "name"))
+            for dem in ent.demonyms:
+                forms.setdefault(dem, (ent.id, "demonym"))
+                if dem[-1] in "niae":
+                    forms.setdefault(dem + "s", (ent.id, "demonym"))
+        for force, country in lex.forces.items():
+            forms.setdefault(force, (country, "force"))
+        self.forms = forms
+        alts = sorted(forms, key=lambda s: (-len(s), s))
+        self.name_re = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(a) for a in alts) + r")(?![\w])(?!-\w)")
+        concept_forms: dict[str, str] = {}
+        for ent in lex.entities.values():
+            if ent.is_concept:
+                for name in (ent.label, *ent.aliases):
+                    concept_forms.setdefault(name.lower(), ent.id)
+        self.concept_forms = concept_forms
+        calts = sorted(concept_forms, key=lambda s: (-len(s), s))
+        self.concept_re = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in calts) + r")(?![\w-])", re.I)
+        self.by_name = lex.by_name()
+
+
+@dataclass
+class _DocState:
+    """What extraction remembers while it reads one document."""
+
+    aliases: dict[str, str] = field(default_factory=dict)  #: acronym or alias -> entity id (this document)
+    last_org: str | None = None
+    last_base: str | None = None
+    orgs_seen: list[str] = field(default_factory=list)
+    network: str | None = None
+
+
+_MATCHER: _Matcher | None = None
+
+
+def _matcher() -> _Matcher:
+    global _MATCHER
+    if _MATCHER is None:
+        _MATCHER = _Matcher(load_lexicon())
+    return _MATCHER
+
+
+# --------------------------------------------------------------------------- mentions
+
+
+def _strip_leading(name: str, m: _Matcher) -> tuple[str, int]:
+    """Drop leading function words, countries and demonyms from a pattern name."""
+    words = name.split()
+    dropped = 0
+    while words:
+        w = words[0]
+        bare = re.sub(r"['\u2019]s$", "", w)
+        if w in _LEADING_STOP or bare in m.forms or w.endswith(("'s", "\u2019s")):
+            dropped += len(w)
+            words.pop(0)
+            while dropped < len(name) and name[dropped].isspace():
+                dropped += 1
+            continue
+        break
+    return " ".join(words), dropped
+
+
+def _base_kind(label: str) -> str:
+    low = label.lower()
+    if re.search(r"air|airfield|airbase", low):
+        return "AirBase"
+    if re.search(r"naval|hms |navy|port", low):
+        return "NavalBase"
+    return "MilitaryBase"
+
+
+def _tidy_suffix(suffix: str) -> str:
+    s = re.sub(r"\s+", " ", suffix)
+    s = {"Air base": "Air Base", "Air field": "Airfield", "Air Field": "Airfield", "Airfield": "Airfield",
+         "Airbase": "Air Base"}.get(s, s)
+    return s
+
+
+def _resolve_pattern_entity(label: str, kind: str, ents: dict[str, Entity], m: _Matcher) -> str:
+    known = m.by_name.get(name_key(label))
+    if known:
+        return known
+    eid = slugify(label)
+    if eid not in ents:
+        ents[eid] = Entity(eid, label, kind)
+    return eid
+
+
+def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matcher | None = None) -> list[Mention]:
+    """All entity mentions in one sentence's clean text, longest first, no overlaps."""
+    m = m or _matcher()
+    cands: list[tuple[int, int, int, Mention]] = []  # (start, -len, priority, mention)
+
+    def add(start, end, eid, kind, via, prio):
+        cands.append((start, -(end - start), prio, Mention(start, end, eid, kind, via, text[start:end])))
+
+    for rx in (_SUFFIX_BASE_RE,):
+        for mt in rx.finditer(text):
+            name, drop = _strip_leading(mt.group(1), m)
+            if not name:
+                continue
+            label = f"{name} {_tidy_suffix(mt.group(2))}"
+            eid = _resolve_pattern_entity(label, _base_kind(label), ents, m)
+            add(mt.start(1) + drop, mt.end(), eid, ents.get(eid, m.lex.entities.get(eid)).kind, "pattern", 0)
+    for mt in _PREFIX_BASE_RE.finditer(text):
+        words = mt.group(2).split()
+        keep = [words[0]]
+        for w in words[1:]:
+            if w in m.forms or w in _LEADING_STOP:
+                break
+            keep.append(w)
+        name = " ".join(keep)
+        prefix = re.sub(r"\s+", " ", mt.group(1))
+        label = f"{prefix} {name}"
+        end = mt.start(2) + len(mt.group(2).split(keep[-1], 1)[0]) + len(keep[-1]) if len(keep) > 1 else mt.start(2) + len(keep[0])
+        kind = _base_kind(label)
+        eid = _resolve_pattern_entity(label, kind, ents, m)
+        add(mt.start(), end, eid, (ents.get(eid) or m.lex.entities[eid]).kind, "pattern", 0)
+    for mt in m.name_re.finditer(text):
+        eid, via = m.forms[mt.group(0)]
+        ent = m.lex.entities[eid]
+        add(mt.start(), mt.end(), eid, ent.kind if via != "force" else "Country", via, 1)
+    for mt in _ORG_RE.finditer(text):
+        name, drop = _strip_leading(mt.group(0), m)
+        if not name or len(name.split()) < 2 or name.split()[0] in _GENERIC_ORG_HEADS and len(name.split()) < 3:
+            continue
+        known = m.by_name.get(name_key(name))
+        kind = "MilitaryAlliance" if re.search(r"Pact|Alliance|Coalition|Treaty|Defen[cs]e|Security|Military", name) else "Organization"
+        eid = known or _resolve_pattern_entity(name, kind, ents, m)
+        add(mt.start() + drop, mt.end(), eid, (ents.get(eid) or m.lex.entities[eid]).kind, "pattern", 2)
+    for alias, eid in state.aliases.items():
+        for mt in re.finditer(rf"(?<![\w.]){re.escape(alias)}(?!\w)", text):
+            ent = ents.get(eid) or m.lex.entities[eid]
+            add(mt.start(), mt.end(), eid, ent.kind, "acronym", 1)
+    for mt in m.concept_re.finditer(text):
+        eid = m.concept_forms[mt.group(0).lower()]
+        add(mt.start(), mt.end(), eid, m.lex.entities[eid].kind, "concept", 3)
+
+    cands.sort(key=lambda c: (c[0], c[1], c[2]))
+    out: list[Mention] = []
+    taken_end = -1
+    for start, _neg, _prio, men in cands:
+        if start < taken_end:
+            continue
+        out.append(men)
+        taken_end = men.end
+    return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _is_country(men: Mention) -> bool:
+    return men.kind == "Country"
+
+
+def _is_place(men: Mention) -> bool:
+    return men.kind in ("Country", "City")
+
+
+def _is_base(men: Mention) -> bool:
+    return men.kind in ("MilitaryBase", "AirBase", "NavalBase")
+
+
+def _is_org(men: Mention) -> bool:
+    return men.kind in ("Organization", "MilitaryAlliance")
+
+
+def _force_like(text: str, men: Mention, mentions: list[Mention]) -> bool:
+    """Does this country mention stand for armed forces ("German forces", "the Royal Navy")?"""
+    if men.via == "force":
+        return True
+    after = text[men.end:men.end + 60]
+    if men.via == "demonym":
+        if _FORCE_AFTER.match(after):
+            return True
+        nxt = [x for x in mentions if x.start >= men.end]
+        if nxt and _is_base(nxt[0]) and re.fullmatch(r"\s*", text[men.end:nxt[0].start]):
+            return True  # "the British HMS Jufair"
+        return False
+    return bool(_FORCE_DIRECT.match(after) or re.match(rf"^(?:['\u2019]s)?\s+(?:[A-Z][\w\-]*\s+){{0,2}}{FORCE_NOUN}\b", after))
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """Split a sentence at clause boundaries that separate independent statements."""
+    spans, start = [], 0
+    for mt in re.finditer(r";|,\s+(?:while|whereas|but)\s+|\s+while\s+|\s+whereas\s+", text):
+        spans.append((start, mt.start()))
+        start = mt.end()
+    spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if b > a]
+
+
+def _list_after(text: str, mentions: list[Mention], i: int, pred) -> list[Mention]:
+    """Mentions from index i on that form a list ("A, B and the C")."""
+    out = []
+    prev_end = None
+    for men in mentions[i:]:
+        if prev_end is not None and not _LIST_GAP.match(text[prev_end:men.start]):
+            break
+        if not pred(men):
+            if men.kind in ("CooperationArea", "Threat", "Purpose", "HistoricalPeriod"):
+                break
+            break
+        out.append(men)
+        prev_end = men.end
+    return out
+
+
+def _list_before(text: str, mentions: list[Mention], j: int, pred) -> list[Mention]:
+    """Mentions ending at index j (inclusive), going backwards, that form a list."""
+    out = []
+    nxt_start = None
+    for men in reversed(mentions[: j + 1]):
+        if nxt_start is not None and not _LIST_GAP.match(text[men.end:nxt_start]):
+            break
+        if not pred(men):
+            break
+        out.append(men)
+        nxt_start = men.start
+    return list(reversed(out))
+
+
+def _year_after(text: str, pos: int, limit: int = 40) -> int | None:
+    mt = re.match(r"^[^.;]{0,%d}?\bin\s+(1[89]\d\d|20\d\d)\b" % limit, text[pos:])
+    return int(mt.group(1)) if mt else None
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+class _Reader:
+    """Reads the facts of one document, sentence by sentence."""
+
+    def __init__(self, doc: Document, lex: Lexicon | None = None):
+        self.doc = doc
+        self.m = _matcher() if lex is None else _Matcher(lex)
+        self.lex = self.m.lex
+        self.state = _DocState()
+        self.result = Extraction(doc=doc)
+        self.ents = self.result.entities
+
+    # -- bookkeeping
+
+    def entity(self, eid: str) -> Entity:
+        return self.ents.get(eid) or self.lex.entities[eid]
+
+    def fact(self, s: Sentence, subj: str, prop: str, obj: str, rule: str, start_year=None, end_year=None):
+        if subj == obj:
+            return
+        ev = Evidence(self.doc.path, s.start, s.end, self.doc.text[s.start:s.end], s.section, rule)
+        self.result.facts.append(Fact(subj, prop, obj, ev, start_year, end_year))
+        for eid in (subj, obj):
+            if eid in self.lex.entities and eid not in self.ents:
+                self.ents[eid] = self.lex.entities[eid]
+
+    def note_mentions(self, mentions: list[Mention]):
+        for men in mentions:
+            self.result.mentions[men.entity] += 1
+            if men.entity in self.lex.entities and men.entity not in self.ents:
+                self.ents[men.entity] = self.lex.entities[men.entity]
+
+    # -- the document
+
+    def run(self) -> Extraction:
+        self.state.network = self._network_entity()
+        for s in self.doc.sentences:
+            self._define_acronyms(s.text)
+            mentions = find_mentions(s.text, self.state, self.ents, self.m)
+            self.note_mentions(mentions)
+            if not s.heading:
+                self._sentence(s, mentions)
+            for men in mentions:
+                if _is_org(men):
+                    self.state.last_org = men.entity
+                    if men.entity not in self.state.orgs_seen:
+                        self.state.orgs_seen.append(men.entity)
+                elif _is_base(men):
+                    self.state.last_base = men.entity
+        self._drop_hosts_that_are_locations()
+        return self.result
+
+    def _network_entity(self) -> str | None:
+        """The doc's informal alliance network, named after the group it speaks of most."""
+        groups = Counter(f"{g} {kind}" for g, kind in _GROUP_RE.findall(self.doc.text) if g not in ("United",))
+        if not groups:
+            return None
+        group = sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        label = f"Alliances of {group}"
+        eid = slugify(label)
+        return eid
+
+    def _ensure_network(self) -> str | None:
+        eid = self.state.network
+        if eid and eid not in self.ents:
+            label = "Alliances of " + eid.split("alliances-of-", 1)[1].replace("-", " ").capitalize()
+            label = label.replace("Alliances of ", "Alliances of ")
+            group = re.search(r"alliances-of-(.*)", eid).group(1).replace("-", " ")
+            words = group.split()
+            label = "Alliances of " + " ".join([words[0].capitalize(), *words[1:]])
+            self.ents[eid] = Entity(eid, label, "AllianceNetwork")
+        return eid
+
+    def _define_acronyms(self, text: str):
+        """'the Central Treaty Organization (CENTO)' makes CENTO an alias in this document."""
+        for mt in _ACRONYM_RE.finditer(text):
+            acro = mt.group(1)
+            if acro in self.m.forms:
+                continue
+            before = find_mentions(text[: mt.start()].rstrip(), self.state, self.ents, self.m)
+            if before and before[-1].end >= len(text[: mt.start()].rstrip()) and not before[-1].via == "concept":
+                self.state.aliases[acro] = before[-1].entity
+                ent = self.ents.get(before[-1].entity)
+                if ent is not None and acro not in ent.aliases and before[-1].entity not in self.lex.entities:
+                    ent.aliases = tuple(sorted({*ent.aliases, acro}))
+
+    # -- one sentence
+
+    def _sentence(self, s: Sentence, mentions: list[Mention]):
+        text = s.text
+        self._locations(s, text, mentions)
+        for a, b in _clauses(text):
+            sub = [men for men in mentions if men.start >= a and men.end <= b]
+            self._hosting(s, text, sub, a, b)
+        self._memberships(s, text, mentions)
+        self._org_years(s, text, mentions)
+        self._renamed(s, text, mentions)
+        self._allied(s, text, mentions)
+        self._concepts(s, text, mentions)
+
+    def _locations(self, s: Sentence, text: str, mentions: list[Mention]):
+        for i, men in enumerate(mentions):
+            if not _is_base(men):
+                continue
+            # "<base>, located in <city>, <country>" / "<base> in <country>"
+            for j in range(i + 1, min(i + 4, len(mentions))):
+                nxt = mentions[j]
+                gap = text[men.end:nxt.start]
+                if _is_base(nxt):
+                    break
+                if _is_place(nxt) and nxt.via == "name" and _LOC_GAP.match(gap):
+                    if any(_is_place(x) or _is_base(x) for x in mentions[i + 1:j]):
+                        break
+                    self.fact(s, men.entity, "locatedIn", nxt.entity, "base-in-place")
+                    if nxt.kind == "City" and j + 1 < len(mentions):
+                        after = mentions[j + 1]
+                        if _is_country(after) and after.via == "name" and _CITY_COUNTRY_GAP.match(text[nxt.end:after.start]):
+                            self.fact(s, nxt.entity, "locatedIn", after.entity, "city-country")
+                            self.fact(s, men.entity, "locatedIn", after.entity, "base-in-city-country")
+                    break
+            # "<country>'s <base>"
+            if i > 0:
+                prev = mentions[i - 1]
+                if _is_country(prev) and prev.via == "name" and _POSSESSIVE_GAP.match(text[prev.end:men.start]):
+                    self.fact(s, men.entity, "locatedIn", prev.entity, "country-possessive-base")
+
+    def _hosting(self, s: Sentence, text: str, mentions: list[Mention], a: int, b: int):
+        clause = text[a:b]
+        if not _PRESENCE.search(clause) or _NEGATION.search(clause):
+            return
+        bases = [men for men in mentions if _is_base(men)]
+        if not bases:
+            coref = _BASE_COREF.search(clause)
+            if coref and self.state.last_base:
+                bases = [Mention(a + coref.start(), a + coref.end(), self.state.last_base,
+                                 self.entity(self.state.last_base).kind, "coref", coref.group(0))]
+            else:
+                return
+        countries = [men for men in mentions if _is_country(men)]
+        located = set()
+        for i, men in enumerate(mentions):
+            if _is_place(men) and i > 0:
+                prev = [x for x in mentions[:i] if _is_base(x) or _is_place(x)]
+                if prev and _LOC_GAP.match(text[prev[-1].end:men.start]):
+                    located.add(men.start)
+        hosts, partners = set(), {}
+        for men in countries:
+            if men.start in located:
+                continue
+            after = text[men.end:b]
+            if men.via == "name" and _HOST_VERB.match(after):
+                hosts.add(men.entity)
+                for base in bases:
+                    if base.start > men.end:
+                        self.fact(s, base.entity, "locatedIn", men.entity, "host-hosts-at-base")
+                continue
+        verb = None
+        for men in countries:
+            if men.start in located or men.entity in hosts:
+                continue
+            before = text[a:men.start]
+            after = text[men.end:b]
+            if _force_like(text, men, mentions):
+                partners.setdefault(men.entity, "forces-at-base")
+            elif re.search(r"\b(?:hosts|hosted|houses|housed|welcomes)\s+(?:\w+\s+){0,3}$", before) and hosts:
+                partners.setdefault(men.entity, "host-hosts-partner")
+            elif _SHARE_VERB.search(after[:40]) and men.via in ("name", "demonym"):
+                verb = "share"
+                partners.setdefault(men.entity, "share-bases-such-as")
+        for base in bases:
+            for partner, rule in sorted(partners.items()):
+                if partner in hosts:
+                    continue
+                self.fact(s, base.entity, "hostsForcesOf", partner, rule)
+
+    def _drop_hosts_that_are_locations(self):
+        """A country whose forces are at a base it is itself the location of is not a foreign partner."""
+        loc = {(f.subject, f.object) for f in self.result.facts if f.prop == "locatedIn"}
+        self.result.facts = [
+            f for f in self.result.facts if not (f.prop == "hostsForcesOf" and (f.subject, f.object) in loc)
+        ]
+
+    def _org_for(self, text: str, mentions: list[Mention], upto: int) -> str | None:
+        """The organisation a clause speaks of before position ``upto``: named, or by 'its'/'the alliance'."""
+        orgs = [men for men in mentions if _is_org(men) and men.end <= upto]
+        if orgs:
+            return orgs[-1].entity
+        if _ORG_COREF.search(text[:upto]) and self.state.last_org:
+            return self.state.last_org
+        return None
+
+    def _memberships(self, s: Sentence, text: str, mentions: list[Mention]):
+        member_pred = lambda x: _is_country(x) and x.via == "name" or _is_org(x)  # noqa: E731
+        # 1. "<org> ... members were/include A, B and C" / "<org> brings together A, B, C"
+        for cue in _MEMBER_LIST_CUE.finditer(text):
+            org = self._org_for(text, mentions, cue.start())
+            if not org:
+                continue
+            idx = next((k for k, x in enumerate(mentions) if x.start >= cue.end()), None)
+            if idx is None or text[cue.end():mentions[idx].start].strip() not in ("", "the", ":"):
+                continue
+            for men in _list_after(text, mentions, idx, member_pred):
+                if men.entity != org:
+                    self.fact(s, men.entity, "memberOf", org, "members-list")
+        # 2. "A (and B) joined / became a member of / signed <org> (in YEAR)"
+        for j, org in enumerate(mentions):
+            if not _is_org(org):
+                continue
+            before = text[: org.start]
+            if re.search(r"non-$", before):
+                continue
+            cue = _MEMBER_OF_CUE.search(before)
+            if cue:
+                subj_idx = max((k for k, x in enumerate(mentions[:j]) if x.end <= cue.start()), default=None)
+                if subj_idx is not None:
+                    gap = text[mentions[subj_idx].end:cue.start()]
+                    if re.fullmatch(r"\s*(?:,[^,]{0,40},\s*)?(?:\w+\s+){0,2}", gap) or re.fullmatch(r"\s*,[^,]{0,60},\s*", gap):
+                        verb = cue.group(0)
+                        rule = "joined-org" if re.search(r"join|acced|enter", verb) else (
+                            "founded-org" if re.search(r"found|form|establish|creat|sign", verb) else "member-of-org")
+                        year = _year_after(text, org.end) if rule != "member-of-org" or "became" in verb else None
+                        if rule == "member-of-org" and re.search(r"became|become", verb):
+                            year = _year_after(text, org.end)
+                        for men in _list_before(text, mentions, subj_idx, member_pred):
+                            if men.entity != org.entity and not (rule == "founded-org" and not _is_country(men)):
+                                self.fact(s, men.entity, "memberOf", org.entity, rule, start_year=year)
+                        # "..., together with A, B and C"
+                        tail = re.match(r"^\s*(?:\([^)]*\)\s*)?,?\s*(?:together\s+with|along\s+with|alongside|with)\s+(?:the\s+)?", text[org.end:])
+                        if tail:
+                            k = next((k for k, x in enumerate(mentions) if x.start >= org.end + tail.end()), None)
+                            if k is not None and mentions[k].start == org.end + tail.end():
+                                for men in _list_after(text, mentions, k, member_pred):
+                                    self.fact(s, men.entity, "memberOf", org.entity, "member-together-with")
+            # "NATO ally Turkey", "GCC members Qatar and Bahrain"
+            if j + 1 < len(mentions) and _ORG_MEMBER_GAP.match(text[org.end:mentions[j + 1].start]):
+                for men in _list_after(text, mentions, j + 1, lambda x: _is_country(x) and x.via == "name"):
+                    self.fact(s, men.entity, "memberOf", org.entity, "org-ally-country")
+            # "Turkey, a NATO member"
+            if j > 0 and _is_country(mentions[j - 1]) and mentions[j - 1].via == "name":
+                if _MEMBER_APPOS.match(text[mentions[j - 1].end:org.start]) and _APPOS_TAIL.match(text[org.end:]):
+                    self.fact(s, mentions[j - 1].entity, "memberOf", org.entity, "country-appositive-member")
+        # 3. "A withdrew from <org> in YEAR" / "After A withdrew in YEAR, the alliance ..."
+        for cue in _LEFT_CUE.finditer(text):
+            subj = [x for x in mentions if x.end <= cue.start() and _is_country(x) and x.via == "name"]
+            if not subj or not re.fullmatch(r"\s*(?:\w+\s+){0,2}", text[subj[-1].end:cue.start()]):
+                continue
+            orgs_after = [x for x in mentions if _is_org(x) and x.start >= cue.end()]
+            org = None
+            if orgs_after and re.fullmatch(r"\s*(?:from\s+)?(?:the\s+)?", text[cue.end():orgs_after[0].start]):
+                org = orgs_after[0].entity
+            elif _ORG_COREF.search(text) and self.state.last_org:
+                org = self.state.last_org
+            if org:
+                year = _year_after(text, cue.end(), 60)
+                self.fact(s, subj[-1].entity, "memberOf", org, "withdrew-from-org", end_year=year)
+
+    def _org_years(self, s: Sentence, text: str, mentions: list[Mention]):
+        """Founding and dissolution years of the organisation the sentence is about."""
+        for rx, prop in ((_FOUNDED, "startYear"), (_DISSOLVED, "endYear")):
+            for mt in rx.finditer(text):
+                org = self._org_for(text, mentions, mt.start())
+                if org is None and re.match(r"\s*(?:It|It was)\b", text) and self.state.last_org:
+                    org = self.state.last_org
+                if org is None:
+                    continue
+                between = [x for x in mentions if x.start > (max((x.end for x in mentions if x.entity == org and x.end <= mt.start()), default=0)) and x.end <= mt.start() and (_is_country(x) or _is_base(x))]
+                if between:
+                    continue
+                year = mt.group(1)
+                self.fact(s, org, prop, year, "org-founded-in" if prop == "startYear" else "org-dissolved-in")
+                if prop == "startYear":
+                    for period in self._periods_of_year(int(year)):
+                        self.fact(s, org, "formedIn", period, "founding-year-in-period")
+
+    def _periods_of_year(self, year: int) -> list[str]:
+        out = []
+        for ent in self.lex.entities.values():
+            if ent.kind == "HistoricalPeriod" and ent.start_year is not None:
+                if ent.start_year <= year <= (ent.end_year if ent.end_year is not None else 9999):
+                    out.append(ent.id)
+        return sorted(out)
+
+    def _renamed(self, s: Sentence, text: str, mentions: list[Mention]):
+        """'the alliance was renamed the X': X names the same organisation."""
+        for j, men in enumerate(mentions):
+            if not _is_org(men) or not _RENAMED.search(text[: men.start]):
+                continue
+            prev = self._org_for(text, mentions[:j], men.start)
+            if prev and prev != men.entity and men.entity in self.ents and men.entity not in self.lex.entities:
+                ent = self.ents.pop(men.entity)
+                target = self.entity(prev)
+                if target.id in self.ents and target.id not in self.lex.entities:
+                    target.aliases = tuple(sorted({*target.aliases, ent.label, *ent.aliases}))
+                self.state.aliases[ent.label] = prev
+                for alias in ent.aliases:
+                    self.state.aliases[alias] = prev
+                for k, v in list(self.state.aliases.items()):
+                    if v == men.entity:
+                        self.state.aliases[k] = prev
+
+    def _allied(self, s: Sentence, text: str, mentions: list[Mention]):
+        for i in range(len(mentions) - 1):
+            a, b = mentions[i], mentions[i + 1]
+            if not (_is_country(a) and _is_country(b) and a.via == "name" and b.via == "name"):
+                continue
+            if _ALLIED_GAP.match(text[a.end:b.start]) and (
+                _ALLIED_TAIL.match(text[b.end:]) or _ALLIANCE_BETWEEN.search(text[: a.start])
+            ):
+                self.fact(s, a.entity, "alliedWith", b.entity, "allies-pair")
+
+    def _concepts(self, s: Sentence, text: str, mentions: list[Mention]):
+        concepts = [men for men in mentions if men.via == "concept"]
+        if not concepts:
+            return
+        first = concepts[0].start
+        orgs = [men for men in mentions if _is_org(men)]
+        subjects = [men.entity for men in orgs if men.start < first] or [men.entity for men in orgs]
+        rule = "alliance-named"
+        coref = _ORG_COREF.search(text)
+        if coref and coref.start() < first and self.state.last_org and not any(men.start < coref.start() for men in orgs):
+            subjects, rule = [self.state.last_org], "alliance-coref"
+        elif not subjects and _PLURAL_ORG_COREF.search(text) and self.state.orgs_seen:
+            subjects, rule = list(self.state.orgs_seen), "these-alliances"
+        elif not subjects and _ORG_COREF.search(text) and self.state.last_org:
+            subjects, rule = [self.state.last_org], "alliance-coref"
+        elif not subjects and _ALLIANCE_CUE.search(text) and self.state.network:
+            subjects, rule = [self._ensure_network()], "alliance-network"
+        if not subjects:
+            return
+        prop_of = {"CooperationArea": "coversArea", "Threat": "addressesThreat", "Purpose": "servesPurpose",
+                   "HistoricalPeriod": "formedIn"}
+        for men in concepts:
+            ent = self.entity(men.entity)
+            for kind in ent.kinds or (ent.kind,):
+                for subj in subjects:
+                    self.fact(s, subj, prop_of[kind], men.entity, f"{rule}-{prop_of[kind]}")
+
+
+def extract_document(doc: Document) -> Extraction:
+    """Mentions and facts of one document."""
+    return _Reader(doc).run()
+
+
+def extract_corpus(docs) -> list[Extraction]:
+    """Extract every document (in the given order)."""
+    return [extract_document(d) for d in docs]
