@@ -1,0 +1,42 @@
+"""Shared fixtures: the graph built from corpus/ once per test session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+KG = [sys.executable, "-m", "graph.cli"]
+
+
+def run_kg(*args, cwd=None, input=None, env=None):
+    """Run the `kg` CLI as a subprocess; returns CompletedProcess (text mode)."""
+    e = dict(os.environ)
+    e.setdefault("COLUMNS", "200")
+    if env:
+        e.update(env)
+    return subprocess.run([*KG, *map(str, args)], cwd=cwd or ROOT, capture_output=True, text=True,
+                          input=input, env=e, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def built_graph(tmp_path_factory) -> Path:
+    """out/kg.ttl built from corpus/ into a temporary folder (Turtle, the default format)."""
+    out = tmp_path_factory.mktemp("built") / "kg.ttl"
+    r = run_kg("build", "--corpus", CORPUS, "--out", out)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def built_trig(tmp_path_factory) -> Path:
+    """The same graph as TriG, with one named graph per document."""
+    out = tmp_path_factory.mktemp("built") / "kg.trig"
+    r = run_kg("build", "--corpus", CORPUS, "--out", out)
+    assert r.returncode == 0, r.stderr
+    return out
