@@ -1,0 +1,204 @@
+"""Reasoning: the OWL-RL inferences users want, kept in their own named graph.
+
+The ontology implies facts the documents do not state: an air base is a military
+base (subclassing), a base that hosts a country's forces means the country has
+forces at the base (``owl:inverseOf``), an alliance holds both ways
+(``owl:SymmetricProperty``), a base in a city in a country is in that country
+(``owl:TransitiveProperty``), a membership is also an ``org:memberOf``
+(``rdfs:subPropertyOf``).
+
+:func:`infer` runs owlrl's OWL-RL closure over a *reduced* input and keeps only
+those inferences:
+
+* Input, ontology side: only the axioms that derive the wanted facts or detect
+  inconsistencies (subclass, subproperty, inverse, symmetric, transitive,
+  equivalence, disjointness). ``rdfs:domain``/``rdfs:range`` are **not** fed:
+  OWL-RL uses them to infer types, not to check them, so a wrongly used subject
+  would silently become a ``Country``; the SHACL shapes (``graph.validate``)
+  check them instead. Functional and inverse-functional properties,
+  ``owl:hasKey``, property chains and ``owl:sameAs`` are not fed either (they
+  merge individuals or add self-loops).
+* Input, data side: entity types and object-property triples between entities;
+  statement nodes, evidence, selectors and literals are left out (they imply
+  nothing wanted, and leaving them out keeps the closure fast).
+* Output: types to classes of the ontology's own namespace and triples of the
+  ontology's object properties or their declared super-properties, about data
+  nodes only, and never a triple that is already asserted. Reflexive
+  ``owl:sameAs``, ``owl:Thing``/``rdfs:Resource`` typing, datatype axioms and
+  triples about ontology terms are dropped.
+
+An inconsistency (owlrl reports it as an ``err:ErrorMessage`` node, not as an
+exception) raises :class:`ReasoningError` with the reasoner's message.
+
+>>> from rdflib import Graph
+>>> onto = Graph().parse(data='''
+... @prefix akg: <https://w3id.org/alliance-kg/ontology#> .
+... @prefix owl: <http://www.w3.org/2002/07/owl#> .
+... @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+... akg:AirBase a owl:Class ; rdfs:subClassOf akg:MilitaryBase . akg:MilitaryBase a owl:Class .
+... ''', format="turtle")
+>>> data = Graph().parse(data='''
+... <https://w3id.org/alliance-kg/id/b> a <https://w3id.org/alliance-kg/ontology#AirBase> .
+... ''', format="turtle")
+>>> [(s.n3(), o.n3()) for s, _, o in infer(data, onto)]
+[('<https://w3id.org/alliance-kg/id/b>', '<https://w3id.org/alliance-kg/ontology#MilitaryBase>')]
+"""
+
+from __future__ import annotations
+
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+from .errors import KGError
+from .namespaces import AKG, INFERRED_GRAPH, OA, ONTOLOGY_GRAPH
+
+#: owlrl's namespace for inconsistency reports (``err:ErrorMessage`` nodes with ``err:error`` text)
+ERR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
+
+#: ontology axioms given to the reasoner (everything else, notably rdfs:domain/range, is withheld)
+SCHEMA_PREDICATES = frozenset({
+    RDFS.subClassOf, RDFS.subPropertyOf, OWL.inverseOf, OWL.equivalentClass, OWL.equivalentProperty,
+    OWL.disjointWith, OWL.propertyDisjointWith,
+})
+#: ``rdf:type`` objects of ontology axioms given to the reasoner
+SCHEMA_TYPES = frozenset({
+    OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.TransitiveProperty, OWL.SymmetricProperty,
+    OWL.AsymmetricProperty, OWL.IrreflexiveProperty,
+})
+#: axioms with an RDF list (``owl:members``) that only detect inconsistencies
+LIST_AXIOMS = frozenset({OWL.AllDisjointClasses})
+#: data nodes of these types (and their links) are not reasoned about
+SKIPPED_TYPES = frozenset({AKG.Statement, AKG.Evidence, OA.TextQuoteSelector, OA.TextPositionSelector})
+#: namespaces whose terms are never an inferred property (rdf:subject from akg:statementSubject, ...)
+CORE_NAMESPACES = (str(RDF), str(RDFS), str(OWL), str(XSD))
+
+
+class ReasoningError(KGError):
+    """The reasoner found the data and ontology inconsistent (e.g. an individual of two disjoint classes)."""
+
+
+# --------------------------------------------------------------------------- input
+
+
+def schema_axioms(ontology: Graph) -> Graph:
+    """The part of the ontology the reasoner may use (no domain/range, no merging axioms)."""
+    out = Graph()
+    for s, p, o in ontology:
+        if p in SCHEMA_PREDICATES or (p == RDF.type and o in SCHEMA_TYPES):
+            out.add((s, p, o))
+    for node in ontology.subjects(RDF.type, None):
+        if set(ontology.objects(node, RDF.type)) & LIST_AXIOMS:
+            out.add((node, RDF.type, OWL.AllDisjointClasses))
+            for members in ontology.objects(node, OWL.members):
+                out.add((node, OWL.members, members))
+                cell = members
+                while cell != RDF.nil and cell is not None:
+                    for p in (RDF.first, RDF.rest):
+                        for o in ontology.objects(cell, p):
+                            out.add((cell, p, o))
+                    cell = ontology.value(cell, RDF.rest)
+    return out
+
+
+def object_properties(ontology: Graph) -> set[URIRef]:
+    """Object properties the ontology declares."""
+    return {p for p in ontology.subjects(RDF.type, OWL.ObjectProperty) if isinstance(p, URIRef)}
+
+
+def data_input(data: Graph, ontology: Graph) -> Graph:
+    """Entity types and object-property triples between data nodes: what the reasoner needs to see."""
+    props = object_properties(ontology)
+    skipped = {s for t in SKIPPED_TYPES for s in data.subjects(RDF.type, t)}
+    out = Graph()
+    for s, p, o in data:
+        if s in skipped or isinstance(o, Literal):
+            continue
+        if p == RDF.type or p in props:
+            out.add((s, p, o))
+    return out
+
+
+# --------------------------------------------------------------------------- output
+
+
+def wanted_properties(ontology: Graph) -> set[URIRef]:
+    """The ontology's object properties and their declared super-properties outside rdf/rdfs/owl."""
+    wanted = set(object_properties(ontology))
+    todo = list(wanted)
+    while todo:
+        for sup in ontology.objects(todo.pop(), RDFS.subPropertyOf):
+            if isinstance(sup, URIRef) and sup not in wanted and not str(sup).startswith(CORE_NAMESPACES):
+                wanted.add(sup)
+                todo.append(sup)
+    return wanted
+
+
+def wanted_classes(ontology: Graph) -> set[URIRef]:
+    """Classes an inferred type may name: the ontology's own (akg:) classes."""
+    return {c for c in ontology.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef) and c.startswith(str(AKG))}
+
+
+def _errors(closure: Graph) -> list[str]:
+    return sorted({str(msg) for node in closure.subjects(RDF.type, ERR.ErrorMessage) for msg in closure.objects(node, ERR.error)})
+
+
+def infer(data: Graph, ontology: Graph, asserted: Graph | None = None) -> Graph:
+    """The wanted OWL-RL inferences of ``data`` + ``ontology`` as a new graph.
+
+    ``asserted`` (default ``data``) holds what is already stated; nothing in it is returned.
+    Raises :class:`ReasoningError` if the reasoner finds an inconsistency.
+    """
+    import owlrl  # lazy: owlrl is slow to import and only needed here
+
+    asserted = data if asserted is None else asserted
+    fed = data_input(data, ontology)
+    nodes = set(fed.subjects())
+    work = Graph()
+    for t in schema_axioms(ontology):
+        work.add(t)
+    for t in fed:
+        work.add(t)
+    before = set(work)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(work)
+    errors = _errors(work)
+    if errors:
+        raise ReasoningError("the data contradict the ontology: " + "; ".join(errors))
+    classes, props = wanted_classes(ontology), wanted_properties(ontology)
+    terms = set(ontology.subjects())
+    out = Graph()
+    for s, p, o in work:
+        if (s, p, o) in before or s not in nodes or s in terms or isinstance(s, BNode):
+            continue
+        if p == RDF.type:
+            keep = o in classes
+        else:
+            keep = p in props and not isinstance(o, Literal) and s != o
+        if keep and (s, p, o) not in asserted and (s, p, o) not in ontology:
+            out.add((s, p, o))
+    return out
+
+
+def add_inferences(ds: Dataset) -> int:
+    """Reason over a built dataset and write the inferences into its INFERRED_GRAPH; return their number.
+
+    The ontology is read from ONTOLOGY_GRAPH, the data from every other graph.
+    Calling it again replaces the earlier inferences.
+    """
+    ds.remove_graph(ds.graph(INFERRED_GRAPH))
+    ontology = Graph()
+    for t in ds.graph(ONTOLOGY_GRAPH):
+        ontology.add(t)
+    data = Graph()
+    for s, p, o, c in ds.quads((None, None, None, None)):
+        name = getattr(c, "identifier", c)
+        if name not in (ONTOLOGY_GRAPH, INFERRED_GRAPH):
+            data.add((s, p, o))
+    inferred = infer(data, ontology)
+    if len(inferred):
+        g = ds.graph(INFERRED_GRAPH)
+        for t in inferred:
+            g.add(t)
+    return len(inferred)
+
+
+__all__ = ["infer", "add_inferences", "ReasoningError", "schema_axioms", "data_input", "ERR"]
