@@ -75,7 +75,7 @@ _NAME = rf"[A-Z][\w'\u2019\-]*(?:\s+{_NAME_WORD}){{0,3}}"
 _BASE_SUFFIX = (
     r"(?:Air\s+Force\s+Base|Naval\s+Air\s+Station|Air\s+[Bb]ase|Airbase|Air\s+Station|Air\s*[Ff]ield|Airfield|"
     r"Naval\s+Base|Naval\s+Station|Naval\s+Facility|Naval\s+Support\s+Facility|Military\s+Base|Army\s+Base|"
-    r"Garrison|Barracks|Cantonment|Logistics\s+Base)"
+    r"Garrison|Barracks|Cantonment|Logistics\s+Base|Base)"
 )
 _BASE_PREFIX = (
     r"(?:Naval\s+Support\s+Activity|Naval\s+Support\s+Facility|Naval\s+Air\s+Station|Naval\s+Station|"
@@ -96,6 +96,7 @@ _LEADING_STOP = {
     "This", "That", "These", "Those", "Its", "Their", "His", "Her", "Our", "Some", "Several", "Many", "Most",
     "Since", "During", "After", "Before", "Today", "Meanwhile", "Also", "Major", "Key", "Shared", "Former",
     "New", "Other", "All", "Each", "Every", "As", "For", "Under", "Through", "Via", "Like", "Such", "Nearby",
+    "Why", "How", "What", "Where", "Which", "Understanding", "Inside", "Our", "Your", "US-run", "Joint",
 }
 _GENERIC_ORG_HEADS = {"Security", "Defense", "Defence", "Military", "Strategic", "Regional", "Islamic", "Western"}
 
@@ -106,13 +107,18 @@ FORCE_NOUN = (
     r"tankers|detachments?|assets)"
 )
 _FORCE_AFTER = re.compile(
-    rf"^(?:['\u2019]s)?(?:\s*(?:,|and|or|&)?\s*(?:[A-Z][\w.\-]*|[a-z][\w\-]*)){{0,3}}?\s+{FORCE_NOUN}\b"
+    rf"^(?:['\u2019]s)?(?:\s*(?:,|and|or|&)?\s*(?:[A-Z][\w.\-]*|special|naval|air|ground|combat|elite|"
+    rf"allied|coalition|military|fighter|surveillance|transport|refuelling|refueling|tanker|attack|reconnaissance|"
+    rf"patrol|cargo|training|support|strike|rapid|reaction|expeditionary|naval|marine|army|amphibious|mechanised|"
+    rf"mechanized|infantry|armoured|armored|missile|defence|defense)){{0,3}}?\s+{FORCE_NOUN}\b",
+    re.I,
 )
 _FORCE_DIRECT = re.compile(rf"^(?:['\u2019]s)?\s+{FORCE_NOUN}\b", re.I)
 _PRESENCE = re.compile(
     r"\b(?:based|stationed|deployed|garrisoned|housed|hosts?|hosted|hosting|houses|home\s+to|operates?|operated|"
     r"operating|fly|flies|flew|flown|uses?|used|using|shares?|shared|sharing|presence|rotates?|rotating|"
-    r"deploys?|station|stations|positioned|headquartered|welcomes?|access\s+to)\b"
+    r"deploys?|station|stations|positioned|headquartered|welcomes?|access\s+to|maintains?|maintained|keeps?|kept|runs?|"
+    r"\w+-run|\w+-operated|operated\s+by|controlled|manned|rotational|alongside)\b"
 )
 _NEGATION = re.compile(r"\b(?:not|no\s+longer|never|withdrew|withdrawn|withdrawing|left|leave|closed|expelled|evicted|ended)\b")
 _HOST_VERB = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:hosts|hosted|has\s+hosted|have\s+hosted|houses|housed|welcomes|welcomed|allows|allowed|gives|gave|grants|granted|provides|provided|offers|offered)\b")
@@ -127,6 +133,15 @@ _LOC_GAP = re.compile(
     r"(?:the\s+)?(?:(?:city|town|capital|province|region|emirate|kingdom|state|sultanate|desert|country)\s+of\s+)?"
     r"(?:[\w\-]+\s+){0,3}?$"
 )
+_APPOS_LOC_GAP = re.compile(
+    r"^\s*,\s*(?:an?|the|its)\s+(?:[\w\-'\u2019.]+\s+){0,6}?(?:in|at|inside)\s+(?:the\s+)?"
+    r"(?:(?:north|south|east|west|central)\w*\s+)?$"
+)
+_NEAR_CITY_GAP = re.compile(
+    r"^\s*,?\s*(?:(?:which|that)\s+(?:is|was|lies)\s+|(?:is|was|lies)\s+)?(?:(?:located|situated|sited|based)\s+)?"
+    r"(?:near|outside|close\s+to|in|at|just\s+outside)\s+(?:the\s+(?:city|town|capital)\s+of\s+)?CITY\s*"
+    r"(?:,\s*(?:in\s+)?|\s+in\s+)(?:the\s+)?(?:(?:north|south|east|west|central)\w*\s+)?$"
+)
 _CITY_COUNTRY_GAP = re.compile(r"^\s*,\s*(?:the\s+)?$")
 _POSSESSIVE_GAP = re.compile(r"^['\u2019]s\s+(?:[a-z][\w\-]*\s+){0,2}$")
 _LIST_GAP = re.compile(r"^\s*(?:,|;)?\s*(?:and|as\s+well\s+as|plus|along\s+with|together\s+with)?\s*(?:the\s+)?$")
@@ -137,15 +152,31 @@ _MEMBER_LIST_CUE = re.compile(
     r"(?:were|are|include|included|includes|including|comprise|comprised|:|being|was|then\s+were)\s*:?\s*"
     r"|\b(?:brings\s+together|brought\s+together|bringing\s+together|comprises|comprised|comprising|consists\s+of|"
     r"consisted\s+of|composed\s+of|made\s+up\s+of|unites|united|grouping|groups|grouped|includes|included|including|"
-    r"(?:was|is|were)\s+(?:formed|founded|established|created|signed)\s+by|founded\s+by|formed\s+by|established\s+by|"
-    r"signed\s+by|members\s*:)\s*"
+    r"(?:(?:was|is|were)\s+)?(?:formed|founded|established|created|signed|set\s+up)\s+(?:in\s+[\w\s]{1,30}?\s+)?by|"
+    r"members\s*:|(?:members|member\s+states|member\s+countries)\b[^.;:]{0,30}?,?\s*(?:among\s+them|among\s+which|"
+    r"including|such\s+as|like)\s*:?)\s*"
 )
 _MEMBER_OF_CUE = re.compile(
     r"(?:\b(?:is|was|are|were|became|become|becomes|remains|remained|has\s+been|have\s+been|had\s+been|being)\s+"
     r"(?:also\s+|both\s+|still\s+|now\s+|later\s+)?(?:a\s+|an\s+)?(?:founding\s+|full\s+|original\s+|permanent\s+|"
     r"active\s+|key\s+|leading\s+)?(?:members?|member\s+states?|signator(?:y|ies)|part|parties)\s+(?:of|to)\s+"
-    r"|\b(?:joined|join|joins|acceded\s+to|accede\s+to|entered|signed|co-founded|founded|formed|established|created)\s+)"
+    r"|\b(?:joined|join|joins|acceded\s+to|accede\s+to|entered|signed|co-founded|founded|formed|established|created|"
+    r"leads|led|heads|headed|chairs|chaired)\s+"
+    r"|,\s*(?:itself\s+|also\s+)?(?:a|an)\s+(?:founding\s+|full\s+)?member(?:\s+state)?\s+of\s+)"
     r"(?:the\s+)?$"
+)
+_COREF_ORG_NOUN = r"(?:the|this|that)\s+(?:alliance|coalition|pact|organi[sz]ation|bloc|council|league|grouping|treaty)\b"
+_MEMBER_COREF_CUE = re.compile(
+    r"\b(?:joined|acceded\s+to|leads|led|heads|headed|chairs|chaired|"
+    r"(?:is|was|are|were|became|remains|has\s+been)\s+(?:also\s+)?(?:a\s+|an\s+)?(?:founding\s+|full\s+)?"
+    r"(?:members?|member\s+states?)\s+of)\s+" + _COREF_ORG_NOUN
+)
+_MEMBERS_OF_ORG = re.compile(r"\b(?:[Mm]embers|[Mm]ember\s+states|[Mm]ember\s+countries)\s+of\s+(?:the\s+)?$")
+_MEMBERS_OF_TAIL = re.compile(r"^\s+(?:include|includes|included|are|were|comprise|comprised)\s*:?\s*(?:the\s+)?")
+_OPERATOR_VERB = re.compile(
+    r"^\s*(?:also\s+|still\s+|now\s+|currently\s+|jointly\s+)?(?:operates|operated|maintains|maintained|runs|ran|"
+    r"uses|used|keeps|kept|stations|stationed|deploys|deployed|flies|flew|rotates|"
+    r"has\s+(?:long\s+)?(?:deployed|stationed|kept|maintained|operated|used))\b"
 )
 _LEFT_CUE = re.compile(r"\b(?:withdrew|withdrawn|left|exited|quit|suspended)\b")
 _ORG_MEMBER_GAP = re.compile(r"^\s+(?:ally|allies|member|members|member\s+state|member\s+states|founding\s+member)\s+(?:the\s+)?$")
@@ -303,6 +334,8 @@ def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matc
         add(mt.start(), end, eid, (ents.get(eid) or m.lex.entities[eid]).kind, "pattern", 0)
     for mt in m.name_re.finditer(text):
         eid, via = m.forms[mt.group(0)]
+        if via == "force" and re.match(r"\s+of\s", text[mt.end():]):
+            continue  # "the Royal Air Force of Oman" is Oman's, not Britain's
         ent = m.lex.entities[eid]
         add(mt.start(), mt.end(), eid, ent.kind if via != "force" else "Country", via, 1)
     for mt in _ORG_RE.finditer(text):
@@ -363,13 +396,48 @@ def _force_like(text: str, men: Mention, mentions: list[Mention]) -> bool:
         if nxt and _is_base(nxt[0]) and re.fullmatch(r"\s*", text[men.end:nxt[0].start]):
             return True  # "the British HMS Jufair"
         return False
-    return bool(_FORCE_DIRECT.match(after) or re.match(rf"^(?:['\u2019]s)?\s+(?:[A-Z][\w\-]*\s+){{0,2}}{FORCE_NOUN}\b", after))
+    if _FORCE_DIRECT.match(after) or _FORCE_AFTER.match(after):
+        return True
+    if re.search(rf"\b{FORCE_NOUN}\s+(?:of|from)\s+(?:the\s+)?$", text[max(0, men.start - 40):men.start], re.I):
+        return True  # "the air forces of Qatar"
+    nxt = [x for x in mentions if x.start >= men.end]
+    return bool(nxt and _is_base(nxt[0]) and re.fullmatch(r"\s*", text[men.end:nxt[0].start]))  # "US Naval Support Activity Bahrain"
+
+
+def _gap_text(text: str, mentions: list[Mention], i: int, j: int) -> str:
+    """Text between mentions i and j, the mentions in between replaced by CITY or ENT."""
+    parts, pos = [], mentions[i].end
+    for x in mentions[i + 1:j]:
+        parts.append(text[pos:x.start])
+        parts.append("CITY" if x.kind == "City" else "ENT")
+        pos = x.end
+    parts.append(text[pos:mentions[j].start])
+    return "".join(parts)
+
+
+def _bases_for_partner(text: str, men: Mention, bases: list[Mention], rule: str) -> list[Mention]:
+    """The bases of a clause that a partner mention speaks of.
+
+    A partner named before or after all bases (a subject, "share ... such as") goes with every base;
+    one between two bases goes with the next base when it modifies it ("the French base at X"),
+    else with the previous one (an apposition: "Camp Lemonnier, the largest American ...").
+    """
+    if len(bases) == 1 or rule == "share-bases-such-as":
+        return bases
+    if men.end <= bases[0].start or men.start >= bases[-1].end:
+        return bases
+    nxt = next(x for x in bases if x.start >= men.end)
+    prev = [x for x in bases if x.end <= men.start][-1]
+    between = text[men.end:nxt.start]
+    if "," not in between and len(between.split()) <= 3:
+        return [nxt]
+    return [prev]
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
     """Split a sentence at clause boundaries that separate independent statements."""
     spans, start = [], 0
-    for mt in re.finditer(r";|,\s+(?:while|whereas|but)\s+|\s+while\s+|\s+whereas\s+", text):
+    for mt in re.finditer(r";|,\s+(?:while|whereas|but|when|after|before|until|although|though)\s+|\s+while\s+|\s+whereas\s+", text):
         spans.append((start, mt.start()))
         start = mt.end()
     spans.append((start, len(text)))
@@ -424,6 +492,8 @@ class _Reader:
         self.state = _DocState()
         self.result = Extraction(doc=doc)
         self.ents = self.result.entities
+        self.section_mentions: dict[str, list[Mention]] = {}
+        self.base_sentence: dict[str, Sentence] = {}
 
     # -- bookkeeping
 
@@ -455,6 +525,8 @@ class _Reader:
             self.note_mentions(mentions)
             if not s.heading:
                 self._sentence(s, mentions)
+            else:
+                self.section_mentions[s.text] = mentions
             for men in mentions:
                 if _is_org(men):
                     self.state.last_org = men.entity
@@ -462,6 +534,9 @@ class _Reader:
                         self.state.orgs_seen.append(men.entity)
                 elif _is_base(men):
                     self.state.last_base = men.entity
+                    if not s.heading:
+                        self.base_sentence.setdefault(men.entity, s)
+        self._section_country_locations()
         self._drop_hosts_that_are_locations()
         return self.result
 
@@ -517,22 +592,31 @@ class _Reader:
         for i, men in enumerate(mentions):
             if not _is_base(men):
                 continue
-            # "<base>, located in <city>, <country>" / "<base> in <country>"
-            for j in range(i + 1, min(i + 4, len(mentions))):
+            # "<base> in <country>", "<base>, located in <city>, <country>", "<base>, a ... base in <country>",
+            # "<base>, near <city> in southern <country>", "<base>, in NATO ally <country>"
+            for j in range(i + 1, min(i + 6, len(mentions))):
                 nxt = mentions[j]
-                gap = text[men.end:nxt.start]
                 if _is_base(nxt):
                     break
-                if _is_place(nxt) and nxt.via == "name" and _LOC_GAP.match(gap):
-                    if any(_is_place(x) or _is_base(x) for x in mentions[i + 1:j]):
-                        break
-                    self.fact(s, men.entity, "locatedIn", nxt.entity, "base-in-place")
-                    if nxt.kind == "City" and j + 1 < len(mentions):
-                        after = mentions[j + 1]
-                        if _is_country(after) and after.via == "name" and _CITY_COUNTRY_GAP.match(text[nxt.end:after.start]):
-                            self.fact(s, nxt.entity, "locatedIn", after.entity, "city-country")
-                            self.fact(s, men.entity, "locatedIn", after.entity, "base-in-city-country")
-                    break
+                if not (_is_place(nxt) and nxt.via == "name"):
+                    continue
+                gap = _gap_text(text, mentions, i, j)
+                rule = None
+                if "CITY" not in gap and (_LOC_GAP.match(gap) or _APPOS_LOC_GAP.match(gap)):
+                    rule = "base-in-place"
+                elif nxt.kind == "Country" and _NEAR_CITY_GAP.match(gap):
+                    rule = "base-near-city-in-country"
+                if rule is None:
+                    if nxt.kind == "Country" and not _force_like(text, nxt, mentions):
+                        break  # a place we cannot attach: stop looking further
+                    continue
+                self.fact(s, men.entity, "locatedIn", nxt.entity, rule)
+                if nxt.kind == "City" and j + 1 < len(mentions):
+                    after = mentions[j + 1]
+                    if _is_country(after) and after.via == "name" and _CITY_COUNTRY_GAP.match(text[nxt.end:after.start]):
+                        self.fact(s, nxt.entity, "locatedIn", after.entity, "city-country")
+                        self.fact(s, men.entity, "locatedIn", after.entity, "base-in-city-country")
+                break
             # "<country>'s <base>"
             if i > 0:
                 prev = mentions[i - 1]
@@ -569,24 +653,37 @@ class _Reader:
                     if base.start > men.end:
                         self.fact(s, base.entity, "locatedIn", men.entity, "host-hosts-at-base")
                 continue
-        verb = None
         for men in countries:
             if men.start in located or men.entity in hosts:
                 continue
             before = text[a:men.start]
             after = text[men.end:b]
+            rule = None
             if _force_like(text, men, mentions):
-                partners.setdefault(men.entity, "forces-at-base")
+                rule = "forces-at-base"
             elif re.search(r"\b(?:hosts|hosted|houses|housed|welcomes)\s+(?:\w+\s+){0,3}$", before) and hosts:
-                partners.setdefault(men.entity, "host-hosts-partner")
+                rule = "host-hosts-partner"
+            elif men.via == "name" and _OPERATOR_VERB.match(after) and any(x.start > men.end for x in bases):
+                rule = "country-operates-base"
             elif _SHARE_VERB.search(after[:40]) and men.via in ("name", "demonym"):
-                verb = "share"
-                partners.setdefault(men.entity, "share-bases-such-as")
-        for base in bases:
-            for partner, rule in sorted(partners.items()):
-                if partner in hosts:
-                    continue
-                self.fact(s, base.entity, "hostsForcesOf", partner, rule)
+                rule = "share-bases-such-as"
+            if rule:
+                for base in _bases_for_partner(text, men, bases, rule):
+                    self.fact(s, base.entity, "hostsForcesOf", men.entity, rule)
+
+    def _section_country_locations(self):
+        """A base whose country no sentence states, under a heading that is just a country's name
+        ("## Kuwait", "## The United Arab Emirates"), is located in that country."""
+        located = {f.subject for f in self.result.facts if f.prop == "locatedIn"}
+        for eid, s in sorted(self.base_sentence.items()):
+            if eid in located:
+                continue
+            heads = self.section_mentions.get(s.section, [])
+            if len(heads) != 1 or heads[0].kind != "Country" or heads[0].via != "name":
+                continue
+            rest = (s.section[: heads[0].start] + s.section[heads[0].end:]).strip().lower()
+            if rest in ("", "the", "in", "in the", "bases in", "bases in the"):
+                self.fact(s, eid, "locatedIn", heads[0].entity, "section-heading-country")
 
     def _drop_hosts_that_are_locations(self):
         """A country whose forces are at a base it is itself the location of is not a foreign partner."""
@@ -654,6 +751,27 @@ class _Reader:
             if j > 0 and _is_country(mentions[j - 1]) and mentions[j - 1].via == "name":
                 if _MEMBER_APPOS.match(text[mentions[j - 1].end:org.start]) and _APPOS_TAIL.match(text[org.end:]):
                     self.fact(s, mentions[j - 1].entity, "memberOf", org.entity, "country-appositive-member")
+        # "Members of the Arab League include A, B and C"
+        for j, org in enumerate(mentions):
+            if _is_org(org) and _MEMBERS_OF_ORG.search(text[: org.start]):
+                tail = _MEMBERS_OF_TAIL.match(text[org.end:])
+                k = j + 1
+                if tail and k < len(mentions) and mentions[k].start == org.end + tail.end():
+                    for men in _list_after(text, mentions, k, member_pred):
+                        self.fact(s, men.entity, "memberOf", org.entity, "members-of-org-include")
+        # "Afghanistan joined the coalition in 2017", "Saudi Arabia leads the coalition"
+        if self.state.last_org or any(_is_org(x) for x in mentions):
+            for cue in _MEMBER_COREF_CUE.finditer(text):
+                org = self._org_for(text, mentions, cue.start()) or self.state.last_org
+                subj_idx = max((k for k, x in enumerate(mentions) if x.end <= cue.start()), default=None)
+                if org is None or subj_idx is None:
+                    continue
+                if not re.fullmatch(r"\s*(?:\w+\s+){0,2}", text[mentions[subj_idx].end:cue.start()]):
+                    continue
+                year = _year_after(text, cue.end()) if re.match(r"joined|acceded|became", cue.group(0)) else None
+                for men in _list_before(text, mentions, subj_idx, member_pred):
+                    if men.entity != org:
+                        self.fact(s, men.entity, "memberOf", org, "member-of-coreferent-org", start_year=year)
         # 3. "A withdrew from <org> in YEAR" / "After A withdrew in YEAR, the alliance ..."
         for cue in _LEFT_CUE.finditer(text):
             subj = [x for x in mentions if x.end <= cue.start() and _is_country(x) and x.via == "name"]
@@ -663,7 +781,10 @@ class _Reader:
             org = None
             if orgs_after and re.fullmatch(r"\s*(?:from\s+)?(?:the\s+)?", text[cue.end():orgs_after[0].start]):
                 org = orgs_after[0].entity
-            elif _ORG_COREF.search(text) and self.state.last_org:
+            elif self.state.last_org and re.match(
+                r"^\s*(?:from\s+(?:the|this)\s+(?:alliance|pact|organi[sz]ation|coalition|bloc|treaty|council|league)\s*)?"
+                r"(?:in\s+\d{4}\s*)?[,.;]", text[cue.end():]
+            ):
                 org = self.state.last_org
             if org:
                 year = _year_after(text, cue.end(), 60)
