@@ -72,6 +72,48 @@ def query(
         _fail(KGError(f"unknown --format '{fmt}' (use table or csv)"))
 
 
+@app.command()
+def export(
+    graph: Path = typer.Option(Path("out/kg.ttl"), "--graph", "-g", help="Graph file (or Oxigraph store folder)."),
+    fmt: str = typer.Option("graphml", "--format", "-f", help="graphml, gexf or json (node-link JSON)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (default: out/kg.<format>)."),
+):
+    """Export the entity graph (nodes: entities; edges: facts with evidence) for NetworkX, Gephi, Cytoscape."""
+    from .export import FORMATS, to_networkx, write_graph
+
+    try:
+        if fmt not in FORMATS:
+            raise KGError(f"unknown --format '{fmt}' (use {', '.join(FORMATS)})")
+        G = to_networkx(graph)
+        path = write_graph(G, out or Path("out") / f"kg.{fmt}", fmt)
+    except KGError as exc:
+        _fail(exc)
+    typer.echo(f"Wrote {path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges ({fmt})")
+
+
+@app.command()
+def view(
+    graph: Path = typer.Option(Path("out/kg.ttl"), "--graph", "-g", help="Graph file (or Oxigraph store folder)."),
+    query: Optional[str] = typer.Option(None, "--query", help="Show the subgraph a named query returns (CONSTRUCT or SELECT)."),
+    param: List[str] = typer.Option([], "--param", "-p", help="Query parameter name=value (repeatable)."),
+    out: Path = typer.Option(Path("out/network.html"), "--out", "-o", help="Output HTML file."),
+    open_: bool = typer.Option(False, "--open", help="Open the page in the web browser."),
+):
+    """Write the interactive network page: one self-contained offline HTML file."""
+    from .view import parse_params, view_graph, write_html
+
+    try:
+        G = view_graph(graph, query=query, params=parse_params(param))
+        path = write_html(G, out, title=G.graph.get("name") if query else "alliance-kg network")
+    except KGError as exc:
+        _fail(exc)
+    typer.echo(f"Wrote {path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
+    if open_:
+        import webbrowser
+
+        webbrowser.open(path.resolve().as_uri())
+
+
 def main() -> None:  # console-script entry point
     app()
 

@@ -229,7 +229,7 @@ def node_attributes(store, nodes: Iterable[str]) -> dict[str, dict[str, Any]]:
     out = {}
     for n in sorted(nodes):
         attrs: dict[str, Any] = {
-            "label": _pick_label(labels[n]) if n in labels else humanize(local_name(n)),
+            "label": _pick_label(labels[n]) if n in labels else local_name(n),
             "type": most_specific(types[n], supers),
             "types": sorted(types[n]),
             "iri": n,
@@ -382,7 +382,7 @@ def from_triples(triples: Iterable, store=None, base: nx.MultiDiGraph | None = N
             G.add_node(n, **looked_up[n])
         else:
             local = sorted(local_name(t) for t in types[n] if t.startswith(AKG_NS))
-            G.add_node(n, label=humanize(local_name(n)), type=local[0] if local else "Entity", types=local,
+            G.add_node(n, label=local_name(n), type=local[0] if local else "Entity", types=local,
                        iri="" if n.startswith("_:") else n)
         if n in labels:
             G.nodes[n]["label"] = _pick_label(labels[n])
