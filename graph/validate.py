@@ -1,0 +1,332 @@
+"""Validation: check a built graph against the SHACL shapes (ontology/shapes.ttl).
+
+``kg build`` validates before it writes anything and refuses a graph with a
+violation; ``kg validate`` checks a graph file. Findings of severity
+``sh:Warning`` (a base whose country no document states, a base with no fact)
+are reported but do not make the graph fail.
+
+The shapes run over the union of all graphs (ontology included, so ``sh:class``
+follows ``rdfs:subClassOf``) without RDFS/OWL inference: reasoning has already
+written its own graph (graph/reason.py), and inference in pyshacl is ten times
+slower.
+
+>>> from rdflib import Graph
+>>> g = Graph().parse(data='''
+... @prefix akg: <https://w3id.org/alliance-kg/ontology#> .
+... <https://w3id.org/alliance-kg/id/x> akg:wikidata <https://example.org/Q1> .
+... ''', format="turtle")
+>>> report = validate_graph(g)                  # doctest: +SKIP
+>>> [f.message for f in report.violations]      # doctest: +SKIP
+['akg:wikidata is one IRI of a Wikidata item, http://www.wikidata.org/entity/Q<number>.']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, SH
+
+from .errors import KGError, OntologyError
+from .lexicon import ONTOLOGY_DIR
+from .namespaces import AKG, OA, PREFIXES
+
+SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
+
+#: severities in report order
+SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+#: graph file formats by extension
+GRAPH_FORMATS = {".ttl": "turtle", ".trig": "trig", ".nq": "nquads", ".nt": "nt", ".jsonld": "json-ld"}
+_QUAD_FORMATS = {"trig", "nquads", "json-ld"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation result, in terms a reader of the report can act on."""
+
+    severity: str  #: Violation, Warning or Info
+    focus: str  #: the node at fault (prefixed IRI)
+    label: str  #: its rdfs:label, or ""
+    path: str  #: the property path (SPARQL syntax), or ""
+    value: str  #: the offending value, or ""
+    message: str
+    shape: str  #: the node shape that reported it (prefixed IRI), or ""
+    constraint: str = ""  #: the constraint that failed: minCount, class, sparql, ...
+    evidence: str = ""  #: the evidence sentence of the fact at fault, where there is one
+
+    def sort_key(self) -> tuple:
+        return (SEVERITY_ORDER.get(self.severity, 9), self.shape, self.focus, self.path, self.value, self.constraint,
+                self.message)
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """All findings of one validation run, violations first."""
+
+    findings: tuple[Finding, ...]
+    shapes: str = ""  #: the shapes file used
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity != "Violation"]
+
+    @property
+    def conforms(self) -> bool:
+        """True when there is no violation (warnings allowed)."""
+        return not self.violations
+
+
+class ValidationFailed(KGError):
+    """The graph violates the shapes; ``report`` holds the findings."""
+
+    exit_code = 1
+
+    def __init__(self, report: ValidationReport):
+        self.report = report
+        n = len(report.violations)
+        super().__init__(
+            f"the graph does not conform to the shapes: {n} violation{'s' if n != 1 else ''}", path=report.shapes or None
+        )
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _parse_error(exc: Exception, path, cls=KGError) -> KGError:
+    import re
+
+    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    m = re.search(r"line (\d+)", str(exc))
+    return cls(f"cannot parse: {text}", path=path, line=int(m.group(1)) if m else None)
+
+
+def load_shapes(path: str | Path = SHAPES_FILE) -> Graph:
+    """Parse a SHACL shapes file (Turtle); errors name the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise OntologyError("shapes file not found", path=path)
+    g = Graph()
+    try:
+        g.parse(str(path), format="turtle")
+    except Exception as exc:
+        raise _parse_error(exc, path, OntologyError) from None
+    if not any(g.subjects(RDF.type, SH.NodeShape)):
+        raise OntologyError("no sh:NodeShape in the shapes file", path=path)
+    return g
+
+
+def union_graph(ds: Dataset) -> Graph:
+    """All triples of all graphs of a dataset in one graph."""
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns, override=True, replace=True)
+    for s, p, o, _c in ds.quads((None, None, None, None)):
+        g.add((s, p, o))
+    return g
+
+
+def load_graph(path: str | Path) -> Graph:
+    """Read a graph file (.ttl, .trig, .nq, .nt, .jsonld) as one graph (named graphs merged)."""
+    path = Path(path)
+    fmt = GRAPH_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise KGError(f"unknown graph format '{path.suffix}' (use one of {', '.join(GRAPH_FORMATS)})", path=path)
+    if not path.is_file():
+        raise KGError("graph file not found (build it with `kg build`)", path=path)
+    try:
+        if fmt in _QUAD_FORMATS:
+            ds = Dataset()
+            ds.parse(str(path), format=fmt)
+            return union_graph(ds)
+        g = Graph()
+        for prefix, ns in PREFIXES.items():
+            g.bind(prefix, ns, override=True, replace=True)
+        g.parse(str(path), format=fmt)
+        return g
+    except Exception as exc:
+        raise _parse_error(exc, path) from None
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _short(g: Graph, node) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, Literal):
+        return node.n3(g.namespace_manager) if node.datatype else repr(str(node))
+    if isinstance(node, URIRef):
+        return node.n3(g.namespace_manager)
+    return "[]"
+
+
+def path_text(shapes: Graph, path) -> str:
+    """A SHACL property path in SPARQL syntax: ``akg:locatedIn+``, ``^akg:statementSubject``, ``a|b``."""
+    if path is None:
+        return ""
+    if isinstance(path, URIRef):
+        return _short(shapes, path)
+    for pred, fmt in ((SH.oneOrMorePath, "{}+"), (SH.zeroOrMorePath, "{}*"), (SH.zeroOrOnePath, "{}?"), (SH.inversePath, "^{}")):
+        inner = shapes.value(path, pred)
+        if inner is not None:
+            return fmt.format(path_text(shapes, inner))
+    alt = shapes.value(path, SH.alternativePath)
+    if alt is not None:
+        from rdflib.collection import Collection
+
+        return "(" + "|".join(path_text(shapes, p) for p in Collection(shapes, alt)) + ")"
+    if shapes.value(path, RDF.first) is not None:
+        from rdflib.collection import Collection
+
+        return "/".join(path_text(shapes, p) for p in Collection(shapes, path))
+    return "[]"
+
+
+def _node_shape(shapes: Graph, shape) -> URIRef | None:
+    """The named node shape a (possibly blank) result shape belongs to."""
+    seen = set()
+    while shape is not None and not isinstance(shape, URIRef) and shape not in seen:
+        seen.add(shape)
+        shape = shapes.value(None, SH.property, shape) or shapes.value(None, SH.sparql, shape)
+    return shape
+
+
+def _quote(data: Graph, evidence) -> str:
+    for sel in sorted(data.objects(evidence, OA.hasSelector)):
+        exact = data.value(sel, OA.exact)
+        if exact is not None:
+            return str(exact)
+    return ""
+
+
+def _statement_quote(data: Graph, stmt) -> str:
+    for ev in sorted(data.objects(stmt, PROV.wasDerivedFrom)):
+        q = _quote(data, ev)
+        if q:
+            return q
+    return ""
+
+
+def evidence_for(data: Graph, focus, path, value) -> str:
+    """The evidence sentence behind a finding: of the focus or value (evidence, statement, selector) or of its fact."""
+    for node in (value, focus):
+        if node is None or isinstance(node, Literal):
+            continue
+        if (node, RDF.type, AKG.Evidence) in data:
+            return _quote(data, node)
+        if (node, RDF.type, AKG.Statement) in data:
+            return _statement_quote(data, node)
+        owner = data.value(None, OA.hasSelector, node)
+        if owner is not None:
+            return _quote(data, owner)
+    if isinstance(path, URIRef) and value is not None:
+        for stmt in sorted(data.subjects(AKG.statementSubject, focus)):
+            if (stmt, AKG.statementProperty, path) in data and (stmt, AKG.statementObject, value) in data:
+                return _statement_quote(data, stmt)
+    return ""
+
+
+def findings_from(results: Graph, data: Graph, shapes: Graph) -> list[Finding]:
+    """Readable findings from a pyshacl results graph."""
+    out = set()
+    for r in results.subjects(RDF.type, SH.ValidationResult):
+        focus = results.value(r, SH.focusNode)
+        path = results.value(r, SH.resultPath)
+        value = results.value(r, SH.value)
+        severity = results.value(r, SH.resultSeverity)
+        messages = sorted(str(m) for m in results.objects(r, SH.resultMessage))
+        shape = _node_shape(shapes, results.value(r, SH.sourceShape))
+        component = str(results.value(r, SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1]
+        component = component.removesuffix("ConstraintComponent")
+        component = component[:1].lower() + component[1:]
+        label = data.value(focus, RDFS.label) if focus is not None else None
+        # pyshacl copies blank-node paths into the results graph; read them there
+        ptext = path_text(results if isinstance(path, BNode) else shapes, path)
+        out.add(Finding(
+            severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
+            focus=_short(data, focus),
+            label=str(label) if label is not None else "",
+            path=ptext,
+            value=_short(data, value),
+            message=messages[0] if messages else "",
+            shape=_short(shapes, shape),
+            constraint=component,
+            evidence=evidence_for(data, focus, path, value),
+        ))
+    return sorted(out, key=Finding.sort_key)
+
+
+# --------------------------------------------------------------------------- validating
+
+
+def validate_graph(data: Graph, shapes: Graph | str | Path = SHAPES_FILE) -> ValidationReport:
+    """Run the shapes over ``data`` (which should include the ontology) and return the findings."""
+    import pyshacl  # lazy: slow to import, only needed here
+
+    shapes_name = ""
+    if not isinstance(shapes, Graph):
+        shapes_name = str(shapes)
+        shapes = load_shapes(shapes)
+    for prefix, ns in PREFIXES.items():
+        shapes.bind(prefix, ns, override=True, replace=True)
+    shapes.bind("akgsh", "https://w3id.org/alliance-kg/shapes#", override=True, replace=True)
+    try:
+        _conforms, results, _text = pyshacl.validate(
+            data, shacl_graph=shapes, inference="none", allow_warnings=True, allow_infos=True, abort_on_first=False
+        )
+    except Exception as exc:  # a malformed shape (pyshacl raises ShapeLoadError, ConstraintLoadError, ...)
+        raise OntologyError(f"invalid shapes: {str(exc).strip().splitlines()[0][:200]}", path=shapes_name or None) from None
+    return ValidationReport(tuple(findings_from(results, data, shapes)), shapes=shapes_name)
+
+
+def validate_dataset(ds: Dataset, shapes: Graph | str | Path = SHAPES_FILE) -> ValidationReport:
+    """Validate the union of a built dataset's graphs (ontology, documents, inferences)."""
+    return validate_graph(union_graph(ds), shapes)
+
+
+def validate_file(path: str | Path, shapes: Graph | str | Path = SHAPES_FILE) -> ValidationReport:
+    """Validate a graph file written by ``kg build``."""
+    return validate_graph(load_graph(path), shapes)
+
+
+def require_conformance(report: ValidationReport) -> ValidationReport:
+    """Return the report, or raise :class:`ValidationFailed` if it has a violation."""
+    if not report.conforms:
+        raise ValidationFailed(report)
+    return report
+
+
+def format_finding(f: Finding) -> str:
+    """A finding as a few readable lines.
+
+    >>> print(format_finding(Finding("Violation", "akr:x", "X", "akg:wikidata", "wd:Q1", "Bad.", "akgsh:S", "pattern")))
+    Violation: akr:x (X)  akg:wikidata = wd:Q1
+      Bad.  [akgsh:S, pattern]
+    """
+    head = f"{f.severity}: {f.focus}" + (f" ({f.label})" if f.label else "")
+    if f.path:
+        head += f"  {f.path}" + (f" = {f.value}" if f.value else "")
+    elif f.value:
+        head += f"  value {f.value}"
+    where = ", ".join(x for x in (f.shape, f.constraint) if x)
+    lines = [head, f"  {f.message}" + (f"  [{where}]" if where else "")]
+    if f.evidence:
+        lines.append(f"  evidence: \"{' '.join(f.evidence.split())}\"")
+    return "\n".join(lines)
+
+
+def format_report(report: ValidationReport, findings=None) -> str:
+    """The findings (default: all) as text, one block per finding."""
+    items = report.findings if findings is None else findings
+    return "\n".join(format_finding(f) for f in items)
+
+
+__all__ = [
+    "SHAPES_FILE", "Finding", "ValidationReport", "ValidationFailed", "load_shapes", "load_graph", "union_graph",
+    "validate_graph", "validate_dataset", "validate_file", "require_conformance", "format_finding", "format_report",
+]
