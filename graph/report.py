@@ -57,6 +57,125 @@ def write_csv(cols: list[str], rows: list[dict[str, str]], fh) -> None:
         w.writerow([r.get(c, "") for c in cols])
 
 
+def table_columns(variables: list[str]) -> list[tuple[str, str | None]]:
+    """The columns a result table shows: ``(variable, its label variable or None)``.
+
+    A variable ``x`` that has a partner ``xLabel`` becomes one column showing the label
+    over the compact IRI, so wide IRI columns do not crowd an 80-column terminal.
+
+    >>> table_columns(["base", "baseLabel", "start"])
+    [('base', 'baseLabel'), ('start', None)]
+    """
+    out: list[tuple[str, str | None]] = []
+    for v in variables:
+        if v.endswith("Label") and v[: -len("Label")] in variables:
+            continue
+        out.append((v, f"{v}Label" if f"{v}Label" in variables else None))
+    return out
+
+
+def print_result(result, title: str = "", console=None) -> None:
+    """A query answer on the terminal: a table of labels and compact IRIs (akr:incirlik-air-base)
+    for SELECT, ``true``/``false`` for ASK, a one-line note for an update.
+
+    Fits the terminal's width (80 columns when not a terminal and COLUMNS is unset):
+    IRIs fold, long text wraps.
+    """
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from .query import display_text
+
+    console = console or Console(highlight=False)
+    if result.kind == "ask":
+        console.print("true" if result.boolean else "false")
+        return
+    if result.kind == "update":
+        console.print(f"update applied to the in-memory copy of the graph ({result.changed:+d} quads); "
+                      "the graph file is unchanged")
+        return
+    cols = table_columns(result.variables)
+    index = {v: i for i, v in enumerate(result.variables)}
+    solutions = result.solutions()
+    cells = [[_cell(sol, index, var, label) for var, label in cols] for sol in solutions]
+    headers = []
+    for var, label in cols:
+        header = Text(label or var)
+        if label:
+            header.append("\n" + var, style="dim")
+        headers.append(header)
+    if title:
+        console.print(Text(title, style="bold"))
+    if _fits(headers, cells, console.width):
+        merged = any(label for _, label in cols)
+        t = Table(show_lines=merged and len(solutions) > 0)
+        for k, (var, _label) in enumerate(cols):
+            numeric = bool(solutions) and all(_is_number(sol[index[var]]) for sol in solutions
+                                              if sol[index[var]] is not None)
+            t.add_column(headers[k], overflow="fold", justify="right" if numeric else "left")
+        for row in cells:
+            t.add_row(*row)
+        console.print(t)
+    else:  # too wide for the terminal: one block of "name  value" lines per row
+        for n, row in enumerate(cells, 1):
+            console.rule(Text(f"{n}", style="dim"), align="left", style="dim")
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(no_wrap=True, style="bold")
+            grid.add_column(overflow="fold")
+            for (var, label), cell in zip(cols, row):
+                grid.add_row(var, cell)
+            console.print(grid)
+    console.print(f"{len(solutions)} row{'' if len(solutions) == 1 else 's'}")
+
+
+def _cell(sol, index: dict[str, int], var: str, label: str | None):
+    """A table cell: the value (a label over its dim compact IRI for a labelled variable)."""
+    from rich.text import Text
+
+    from .query import display_text
+
+    term = sol[index[var]]
+    if not label:
+        return Text(display_text(term))
+    cell = Text(display_text(sol[index[label]]))
+    if term is not None:
+        cell.append(("\n" if cell.plain else "") + display_text(term), style="dim")
+    return cell
+
+
+def _fits(headers, cells, width: int, widest: int = 40) -> bool:
+    """Whether a table of these cells is readable in ``width`` columns (cells capped at ``widest``)."""
+    need = 1 + 3 * len(headers)
+    for k, header in enumerate(headers):
+        lines = [header.plain] + [c[k].plain for c in cells]
+        need += min(max(len(x) for text in lines for x in (text.split("\n") or [""])), widest)
+    return need <= width
+
+
+def _is_number(term) -> bool:
+    if type(term).__name__ != "Literal":
+        return False
+    return term.datatype.value.rsplit("#", 1)[-1] in ("integer", "decimal", "double", "float", "int", "long")
+
+
+def print_queries(queries, console=None) -> None:
+    """The query library as a table: name, what it answers, its parameters ([optional])."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = console or Console(highlight=False)
+    t = Table(show_lines=False)
+    t.add_column("name", no_wrap=True)
+    t.add_column("summary", overflow="fold", ratio=1)
+    t.add_column("parameters", overflow="fold")
+    for q in queries:
+        t.add_row(Text(q.name), Text(q.summary), Text(", ".join(str(p) for p in q.params)))
+    console.print(t)
+    console.print(f"{len(queries)} queries; run one with `kg query NAME [--param name=value]`")
+
+
 @contextlib.contextmanager
 def progress_bar(total: int, enabled: bool = True):
     """Yield an ``advance(doc)`` callback that moves a rich progress bar (or does nothing)."""
