@@ -83,12 +83,12 @@ def query(
     allow_service: bool = typer.Option(False, "--allow-service", help="Allow SERVICE calls to remote endpoints."),
 ):
     """Run a SPARQL query (library NAME, FILE.rq or -e TEXT) over the graph and print the answer."""
-    from .query import make_query, parse_param_options, prepare, resolve_format, run_query, load_store
+    from .query import get_query, load_store, make_query, parse_param_options, prepare, resolve_format, run_query
 
     try:
         if (name is None) == (expression is None):
             raise KGError("give one query: a NAME from `kg queries`, a FILE.rq, or -e 'SPARQL text'")
-        q = make_query(expression, name="-e") if expression is not None else _get_query(name)
+        q = make_query(expression, name="-e") if expression is not None else get_query(name)
         params = parse_param_options(param)
         out_fmt = resolve_format(q, fmt)
         prepare(q, params, limit=limit, allow_update=allow_update, allow_service=allow_service)
@@ -105,12 +105,6 @@ def query(
         return
     sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
     sys.stdout.flush()
-
-
-def _get_query(name: str):
-    from .query import get_query
-
-    return get_query(name)
 
 
 @app.command()
