@@ -32,9 +32,9 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .corpus import Document
-from .errors import KGError, OntologyError
+from .errors import KGError
 from .extract import Extraction, Fact, extract_document
-from .lexicon import ONTOLOGY_FILE, Entity, slugify
+from .lexicon import ONTOLOGY_FILE, Entity, load_lexicon, parse_turtle, slugify
 from .namespaces import AKG, AKR, AKV, GEO, OA, ONTOLOGY_GRAPH, PREFIXES, WD, WGS, document_graph
 
 #: datatype properties whose facts carry a literal object
@@ -94,19 +94,7 @@ def evidence_iri(stmt: URIRef, doc_path: str, start: int, end: int) -> URIRef:
 
 def load_ontology(path: str | Path = ONTOLOGY_FILE) -> Graph:
     """Parse the ontology; a syntax error names the file and line."""
-    g = Graph()
-    try:
-        g.parse(str(path), format="turtle")
-    except FileNotFoundError:
-        raise OntologyError("ontology file not found", path=path) from None
-    except Exception as exc:
-        import re
-
-        m = re.search(r"line (\d+)", str(exc))
-        raise OntologyError(
-            f"malformed ontology: {str(exc).strip().splitlines()[0][:200]}", path=path, line=int(m.group(1)) if m else None
-        ) from None
-    return g
+    return parse_turtle(path)
 
 
 def _describe(g: Graph, ent: Entity, entities: dict[str, Entity]):
@@ -213,9 +201,10 @@ def build_dataset(docs: list[Document], ontology: str | Path = ONTOLOGY_FILE, pr
     onto = ds.graph(ONTOLOGY_GRAPH)
     for t in load_ontology(ontology):
         onto.add(t)
+    lexicon = load_lexicon(Path(ontology))
     extractions = []
     for doc in docs:
-        extractions.append(extract_document(doc))
+        extractions.append(extract_document(doc, lexicon))
         if progress:
             progress(doc)
     entities = merge_entities(extractions)
@@ -247,10 +236,68 @@ def _union(ds: Dataset) -> Graph:
     return g
 
 
+def _stable_blank_nodes(ds: Dataset) -> Dataset:
+    """A copy of ``ds`` whose blank nodes carry labels derived from the graph's content (RDFC-style
+    canonical hashing, ``rdflib.compare``), so that two builds print the same labels."""
+    from rdflib.compare import to_canonical_graph
+    from rdflib import BNode
+
+    out = Dataset()
+    for prefix, ns in ds.namespaces():
+        out.bind(prefix, ns, override=True, replace=True)
+    for g in ds.graphs():
+        target = out.graph(g.identifier)
+        if any(isinstance(t, BNode) for triple in g for t in triple):
+            g = to_canonical_graph(g)
+        for t in g:
+            target.add(t)
+    return out
+
+
+def _trig(ds: Dataset) -> str:
+    """TriG with the named graphs in IRI order (rdflib's own TriG writer orders them at random)."""
+    prefixes: set[str] = set()
+    blocks = []
+    for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
+        if len(g) == 0:
+            continue
+        body = Graph()
+        for prefix, ns in ds.namespaces():
+            body.bind(prefix, ns, override=True, replace=True)
+        for t in g:
+            body.add(t)
+        lines = body.serialize(format="turtle").splitlines()
+        prefixes.update(line for line in lines if line.startswith("@prefix"))
+        blocks.append("")
+        blocks.append(f"<{g.identifier}> {{")
+        blocks.extend("    " + line for line in lines if line.strip() and not line.startswith("@prefix"))
+        blocks.append("}")
+    return "\n".join(sorted(prefixes) + blocks) + "\n"
+
+
+def _sorted_jsonld(g: Graph) -> str:
+    """JSON-LD with nodes sorted by @id and every value list sorted."""
+    import json
+
+    doc = json.loads(g.serialize(format="json-ld"))
+    nodes = doc if isinstance(doc, list) else doc.get("@graph", [doc])
+    key = lambda v: json.dumps(v, sort_keys=True)  # noqa: E731
+    for node in nodes:
+        for prop, values in node.items():
+            if isinstance(values, list):
+                node[prop] = sorted(values, key=key)
+    nodes.sort(key=lambda n: (n.get("@id", ""), key(n)))
+    return json.dumps(nodes, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
 def serialize(ds: Dataset, fmt: str) -> bytes:
-    """Serialise deterministically: sorted lines for line formats, rdflib's sorted Turtle/TriG otherwise."""
+    """Serialise deterministically: blank nodes labelled from their content, subjects and graphs sorted,
+    line formats sorted line by line."""
+    ds = _stable_blank_nodes(ds)
     if fmt == "turtle":
         return _union(ds).serialize(format="turtle").encode("utf-8")
+    if fmt == "trig":
+        return _trig(ds).encode("utf-8")
     if fmt == "nt":
         lines = _union(ds).serialize(format="nt").splitlines()
         return ("\n".join(sorted(set(l for l in lines if l.strip()))) + "\n").encode("utf-8")
@@ -258,8 +305,8 @@ def serialize(ds: Dataset, fmt: str) -> bytes:
         lines = ds.serialize(format="nquads").splitlines()
         return ("\n".join(sorted(set(l for l in lines if l.strip()))) + "\n").encode("utf-8")
     if fmt == "json-ld":
-        return _union(ds).serialize(format="json-ld", sort_keys=True, indent=1).encode("utf-8")
-    return ds.serialize(format=fmt).encode("utf-8")
+        return _sorted_jsonld(_union(ds)).encode("utf-8")
+    raise KGError(f"unsupported output format {fmt}")
 
 
 def format_for(path: str | Path) -> str:

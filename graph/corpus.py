@@ -34,7 +34,7 @@ class Sentence:
     start: int  #: offset of the first character in the original text
     end: int  #: offset one past the last character in the original text
     section: str  #: heading of the section that holds it ("" before the first heading)
-    heading: bool = False
+    heading: bool = False  #: a heading or a bold lead-in label ("**Crisis Readiness**:")
     offsets: tuple[int, ...] = field(default=(), repr=False, compare=False)
 
     def source_span(self, i: int, j: int) -> tuple[int, int]:
@@ -127,6 +127,7 @@ def read_corpus(folders) -> list[Document]:
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _LIST_MARK = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
 _QUOTE_MARK = re.compile(r"^[ \t]*>[ \t]?")
+_LEAD_IN = re.compile(r"^[ \t]*(\*\*|__)([^*_\n]{1,100}?)\1[ \t]*:[ \t]*(?=\S)")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])|`")
 
@@ -180,6 +181,12 @@ def _blocks(text: str):
         m = _LIST_MARK.match(line)
         if m:
             yield from flush()
+            line, base = line[m.end():], base + m.end()
+        m = _LEAD_IN.match(line)
+        if m and not cur_text:
+            # "**Shared base with Germany**: As an example, ..." -> the bold lead-in is a label of its own
+            clean, offs = _clean_line(m.group(2), base + m.start(2))
+            yield ("leadin", section, clean, offs)
             line, base = line[m.end():], base + m.end()
         clean, offs = _clean_line(line, base)
         if cur_text:
@@ -237,8 +244,8 @@ def parse_document(path: str, text: str, sha256: str = "") -> Document:
     sentences: list[Sentence] = []
     title = ""
     for kind, section, clean, offs in _blocks(text):
-        if kind == "heading":
-            if not title:
+        if kind in ("heading", "leadin"):
+            if kind == "heading" and not title:
                 title = clean.strip()
             spans = [(0, len(clean))]
         else:
@@ -258,7 +265,7 @@ def parse_document(path: str, text: str, sha256: str = "") -> Document:
                     start=sent_offs[0],
                     end=sent_offs[-1] + 1,
                     section=section,
-                    heading=kind == "heading",
+                    heading=kind in ("heading", "leadin"),
                     offsets=sent_offs,
                 )
             )

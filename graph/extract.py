@@ -142,6 +142,10 @@ _NEAR_CITY_GAP = re.compile(
     r"(?:near|outside|close\s+to|in|at|just\s+outside)\s+(?:the\s+(?:city|town|capital)\s+of\s+)?CITY\s*"
     r"(?:,\s*(?:in\s+)?|\s+in\s+)(?:the\s+)?(?:(?:north|south|east|west|central)\w*\s+)?$"
 )
+_OWNED_BASE_GAP = re.compile(
+    r"\s*(?:(?:military\s+|naval\s+|air\s+|army\s+)?(?:base|facility|installation|airfield|outpost|garrison|camp)"
+    r"\s+(?:at|in|of|called|named|known\s+as)?\s*(?:the\s+)?)?"
+)
 _CITY_COUNTRY_GAP = re.compile(r"^\s*,\s*(?:the\s+)?$")
 _POSSESSIVE_GAP = re.compile(r"^['\u2019]s\s+(?:[a-z][\w\-]*\s+){0,2}$")
 _LIST_GAP = re.compile(r"^\s*(?:,|;)?\s*(?:and|as\s+well\s+as|plus|along\s+with|together\s+with)?\s*(?:the\s+)?$")
@@ -246,14 +250,16 @@ class _DocState:
     network: str | None = None
 
 
-_MATCHER: _Matcher | None = None
+_MATCHERS: dict[int, _Matcher] = {}
 
 
-def _matcher() -> _Matcher:
-    global _MATCHER
-    if _MATCHER is None:
-        _MATCHER = _Matcher(load_lexicon())
-    return _MATCHER
+def _matcher(lex: Lexicon | None = None) -> _Matcher:
+    """The compiled matcher of a lexicon (the bundled one by default), cached."""
+    lex = lex or load_lexicon()
+    m = _MATCHERS.get(id(lex))
+    if m is None or m.lex is not lex:
+        m = _MATCHERS[id(lex)] = _Matcher(lex)
+    return m
 
 
 # --------------------------------------------------------------------------- mentions
@@ -343,6 +349,10 @@ def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matc
         if not name or len(name.split()) < 2 or name.split()[0] in _GENERIC_ORG_HEADS and len(name.split()) < 3:
             continue
         known = m.by_name.get(name_key(name))
+        if not known and any(
+            x.start() > 0 and m.lex.entities[m.forms[x.group(0)][0]].is_org for x in m.name_re.finditer(name)
+        ):
+            continue  # "Members of the Arab League": the known name inside wins
         kind = "MilitaryAlliance" if re.search(r"Pact|Alliance|Coalition|Treaty|Defen[cs]e|Security|Military", name) else "Organization"
         eid = known or _resolve_pattern_entity(name, kind, ents, m)
         add(mt.start() + drop, mt.end(), eid, (ents.get(eid) or m.lex.entities[eid]).kind, "pattern", 2)
@@ -393,8 +403,8 @@ def _force_like(text: str, men: Mention, mentions: list[Mention]) -> bool:
         if _FORCE_AFTER.match(after):
             return True
         nxt = [x for x in mentions if x.start >= men.end]
-        if nxt and _is_base(nxt[0]) and re.fullmatch(r"\s*", text[men.end:nxt[0].start]):
-            return True  # "the British HMS Jufair"
+        if nxt and _is_base(nxt[0]) and _OWNED_BASE_GAP.fullmatch(text[men.end:nxt[0].start]):
+            return True  # "the British HMS Jufair", "the French base at Chabelley"
         return False
     if _FORCE_DIRECT.match(after) or _FORCE_AFTER.match(after):
         return True
@@ -487,7 +497,7 @@ class _Reader:
 
     def __init__(self, doc: Document, lex: Lexicon | None = None):
         self.doc = doc
-        self.m = _matcher() if lex is None else _Matcher(lex)
+        self.m = _matcher(lex)
         self.lex = self.m.lex
         self.state = _DocState()
         self.result = Extraction(doc=doc)
@@ -872,11 +882,11 @@ class _Reader:
                     self.fact(s, subj, prop_of[kind], men.entity, f"{rule}-{prop_of[kind]}")
 
 
-def extract_document(doc: Document) -> Extraction:
-    """Mentions and facts of one document."""
-    return _Reader(doc).run()
+def extract_document(doc: Document, lexicon: Lexicon | None = None) -> Extraction:
+    """Mentions and facts of one document (with the bundled lexicon unless one is given)."""
+    return _Reader(doc, lexicon).run()
 
 
-def extract_corpus(docs) -> list[Extraction]:
+def extract_corpus(docs, lexicon: Lexicon | None = None) -> list[Extraction]:
     """Extract every document (in the given order)."""
-    return [extract_document(d) for d in docs]
+    return [extract_document(d, lexicon) for d in docs]

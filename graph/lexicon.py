@@ -141,20 +141,33 @@ def _load_tsv_entities() -> tuple[dict[str, Entity], dict[str, str]]:
     return ents, forces
 
 
+def parse_turtle(path: str | Path):
+    """Parse a Turtle file with rdflib; a syntax error becomes an OntologyError naming file and line."""
+    import rdflib
+
+    g = rdflib.Graph()
+    try:
+        g.parse(str(path), format="turtle")
+    except FileNotFoundError:
+        raise OntologyError("file not found", path=path) from None
+    except Exception as exc:  # rdflib raises BadSyntax and several other types
+        why = getattr(exc, "_why", None) or str(exc).strip().splitlines()[-1]
+        line = getattr(exc, "lines", None)  # rdflib's BadSyntax counts lines from 0
+        if line is not None:
+            line += 1
+        else:
+            m = re.search(r"line (\d+)", str(exc))
+            line = int(m.group(1)) if m else None
+        raise OntologyError(f"malformed Turtle: {why[:200]}", path=path, line=line) from None
+    return g
+
+
 def _load_concepts(path: Path) -> dict[str, Entity]:
     """Concept individuals (cooperation areas, threats, purposes, periods) from the ontology."""
     import rdflib
     from rdflib.namespace import RDF, RDFS, SKOS
 
-    g = rdflib.Graph()
-    try:
-        g.parse(path, format="turtle")
-    except Exception as exc:  # rdflib raises several types for syntax errors
-        line = None
-        m = re.search(r"line (\d+)", str(exc))
-        if m:
-            line = int(m.group(1))
-        raise OntologyError(f"malformed ontology: {str(exc).splitlines()[0][:200]}", path=path, line=line) from None
+    g = parse_turtle(path)
     akg = rdflib.Namespace("https://w3id.org/alliance-kg/ontology#")
     akv = "https://w3id.org/alliance-kg/vocab/"
     out: dict[str, Entity] = {}
