@@ -110,6 +110,21 @@ def graph_hash(G) -> str:
     return h.hexdigest()
 
 
+def _same_cell_pairs(cid):
+    """Index arrays (i, j), i != j, of every ordered pair of nodes in the same grid cell (vectorised)."""
+    import numpy as np
+
+    order = np.argsort(cid, kind="stable")
+    _, start, size = np.unique(cid[order], return_index=True, return_counts=True)
+    group_size = np.repeat(size, size)  # for each sorted position: its cell's size
+    group_start = np.repeat(start, size)
+    i = np.repeat(np.arange(len(cid)), group_size)
+    offset = np.arange(len(i)) - np.repeat(np.cumsum(group_size) - group_size, group_size)
+    j = np.repeat(group_start, group_size) + offset
+    keep = i != j
+    return order[i[keep]], order[j[keep]]
+
+
 def force_layout(nodes: list[str], edges: Iterable[tuple[str, str]], seed: int = 7, iterations: int = 60):
     """Fruchterman-Reingold with grid-approximated repulsion: O(n * cells) per step, numpy only.
 
@@ -151,17 +166,15 @@ def force_layout(nodes: list[str], edges: Iterable[tuple[str, str]], seed: int =
             d2 = dx * dx + dy * dy + 1e-3
             disp[a:a + 1024, 0] = (m * dx / d2).sum(axis=1)
             disp[a:a + 1024, 1] = (m * dy / d2).sum(axis=1)
-        # own cell: replace the term of the whole cell by the term of the others in it
+        # own cell: replace its mean-field term by exact repulsion between the nodes in it
         own_m = mass[cid]
         own_c = np.stack([sx[cid] / own_m, sy[cid] / own_m], axis=1)
         d = pos - own_c
         disp -= own_m[:, None] * d / ((d * d).sum(axis=1, keepdims=True) + 1e-3)
-        others = own_m - 1
-        with np.errstate(invalid="ignore", divide="ignore"):
-            oc = np.where(others[:, None] > 0,
-                          (own_c * own_m[:, None] - pos) / np.maximum(others, 1)[:, None], pos)
-        d = pos - oc
-        disp += others[:, None] * d / ((d * d).sum(axis=1, keepdims=True) + 1e-3)
+        i, j = _same_cell_pairs(cid)
+        if len(i):
+            d = pos[i] - pos[j]
+            np.add.at(disp, i, d / ((d * d).sum(axis=1, keepdims=True) + 1e-3))
         if len(pairs):
             delta = pos[pairs[:, 0]] - pos[pairs[:, 1]]
             dist = np.sqrt((delta * delta).sum(axis=1, keepdims=True)) + 1e-9
@@ -307,8 +320,9 @@ def write_html(G, path: str | Path = "out/network.html", title: str = "alliance-
 
 def srcdoc_iframe(page: str, height: int = 650) -> str:
     """An ``<iframe srcdoc>`` holding the page (html-escaped), sandboxed to scripts only."""
-    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
-            f'style="width:100%;height:{int(height)}px;border:1px solid #ddd" loading="eager"></iframe>')
+    return (f'<div class="alliance-kg-view"><iframe srcdoc="{html.escape(page, quote=True)}" '
+            f'sandbox="allow-scripts" style="width:100%;height:{int(height)}px;border:1px solid #ddd">'
+            '</iframe></div>')
 
 
 def show(graph=None, height: int = 650, title: str = "alliance-kg network", **kwargs):

@@ -40,3 +40,28 @@ def built_trig(tmp_path_factory) -> Path:
     r = run_kg("build", "--corpus", CORPUS, "--out", out)
     assert r.returncode == 0, r.stderr
     return out
+
+
+# --------------------------------------------------------------------------- browser (network page tests)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright; missing browser: fail under CI=true, else skip."""
+    if not CHROMIUM.exists():
+        msg = f"{CHROMIUM} is missing: install Debian's chromium (`make browser`) to run the browser tests"
+        if os.environ.get("CI") == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

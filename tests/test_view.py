@@ -1,0 +1,295 @@
+"""The network page: self-contained, safe (escaped document text), deterministic, cached layout, notebooks."""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+import re
+import subprocess
+import sys
+
+import networkx as nx
+import pytest
+
+from conftest import ROOT, run_kg
+from graph.errors import KGError
+from graph.export import to_networkx
+from graph.view import (LAYOUT_THRESHOLD, _vis_assets, bind_values, graph_hash, page_data, render_html, script_json, show,
+                        view_graph)
+
+AKR = "https://w3id.org/alliance-kg/id/"
+IMG, SCRIPT, HREF = "<img src=x onerror=alert(1)>", '"><script>alert(2)</script>', "href=javascript:alert(3)"
+
+#: a document whose title, section and fact sentences carry the three payloads
+XSS_DOC = f"""# Bases {IMG} {SCRIPT}
+
+## Hosting {HREF} {SCRIPT}
+
+German forces are based at Incirlik Air Base in Turkey {IMG}.
+
+U.S. forces are based at Al Udeid Air Base in Qatar {SCRIPT} and <a {HREF}>here</a>.
+"""
+
+#: a hand-written graph whose labels and IRIs carry the payloads (the extractor never makes such names)
+XSS_LABELS_TTL = f"""
+@prefix akg: <https://w3id.org/alliance-kg/ontology#> .
+@prefix akr: <https://w3id.org/alliance-kg/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+<https://w3id.org/alliance-kg/id/camp-'x'> a akg:MilitaryBase ; rdfs:label {json.dumps('Camp ' + SCRIPT)} ;
+    akg:hostsForcesOf akr:land .
+akr:land a akg:Country ; rdfs:label {json.dumps('Land ' + IMG)} ; akg:mentionedIn akr:doc-x .
+akr:stmt-1 a akg:Statement ; akg:statementSubject <https://w3id.org/alliance-kg/id/camp-'x'> ;
+    akg:statementProperty akg:hostsForcesOf ; akg:statementObject akr:land ; prov:wasDerivedFrom akr:ev-1 .
+akr:ev-1 a akg:Evidence ; oa:hasSource akr:doc-x ; oa:hasSelector akr:ev-1-quote .
+akr:ev-1-quote a oa:TextQuoteSelector ; oa:exact {json.dumps('Land hosts forces at the camp ' + HREF + ' ' + IMG)} .
+akr:doc-x a akg:Document ; dcterms:title {json.dumps('Doc ' + SCRIPT)} ; akg:path "x.md" .
+"""
+
+
+def build_xss_graph(folder):
+    """`kg build` on a one-document corpus holding the payloads; returns the graph file."""
+    corpus = folder / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    (corpus / "xss.md").write_text(XSS_DOC, encoding="utf-8")
+    out = folder / "xss.ttl"
+    r = run_kg("build", "--corpus", corpus, "--out", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def write_labels_graph(folder):
+    path = folder / "labels.ttl"
+    path.write_text(XSS_LABELS_TTL, encoding="utf-8")
+    return path
+
+
+def synthetic_graph(n_bases=300, n_countries=60, n_orgs=10, seed=3) -> nx.MultiDiGraph:
+    """A KG-shaped graph of n_bases + n_countries + n_orgs nodes (bases in and hosting countries, memberships)."""
+    rnd = random.Random(seed)
+    G = nx.MultiDiGraph()
+    countries = [f"{AKR}country-{i}" for i in range(n_countries)]
+    orgs = [f"{AKR}org-{i}" for i in range(n_orgs)]
+    for i, c in enumerate(countries):
+        G.add_node(c, label=f"Country {i}", type="Country")
+    for i, o in enumerate(orgs):
+        G.add_node(o, label=f"Alliance {i}", type="MilitaryAlliance")
+    for i in range(n_bases):
+        b = f"{AKR}base-{i}"
+        G.add_node(b, label=f"Base {i}", type=rnd.choice(["AirBase", "NavalBase", "MilitaryBase"]))
+        G.add_edge(b, rnd.choice(countries), key="locatedIn", relation="locatedIn", label="located in", evidence=[])
+        G.add_edge(b, rnd.choice(countries), key="hostsForcesOf", relation="hostsForcesOf", label="hosts forces of",
+                   evidence=[])
+    for c in countries:
+        for o in rnd.sample(orgs, 2):
+            G.add_edge(c, o, key="memberOf", relation="memberOf", label="member of", evidence=[])
+    return G
+
+
+def data_block(page: str) -> tuple[str, str]:
+    """(the JSON text of the data block, the page without it)."""
+    m = re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', page, flags=re.S)
+    assert m, "no data block"
+    return m.group(1), page[:m.start()] + page[m.end():]
+
+
+@pytest.fixture(scope="module")
+def G(built_graph):
+    return to_networkx(built_graph)
+
+
+@pytest.fixture(scope="module")
+def xss_graph(tmp_path_factory):
+    return build_xss_graph(tmp_path_factory.mktemp("xss"))
+
+
+# --------------------------------------------------------------------------- embedding
+
+
+def test_script_json_escapes_what_could_end_the_script():
+    value = {"s": "</script><!-- & \u2028\u2029 'q' \"dq\""}
+    text = script_json(value)
+    assert not re.search("[<>&\u2028\u2029]", text)
+    assert "\\u003c/script\\u003e" in text and "\\u0026" in text and "\\u2028" in text
+    assert json.loads(text) == value
+
+
+def test_page_is_one_self_contained_file_with_no_external_url(G):
+    page = render_html(G)
+    assert not re.search(r"<(script|img|iframe|link)[^>]*\s(src|href)\s*=", page, flags=re.I)
+    assert not re.search(r"\bhref\s*=", page, flags=re.I)
+    assert "@import" not in page and not re.search(r"\burl\(\s*(?!['\"]?data:)", page)
+    assert "sourceMappingURL" not in page
+    assert "bootstrap" not in page.lower()
+    block, rest = data_block(page)
+    # the only URLs outside the data are the licence comments and the SVG namespace of vis-network itself
+    vis_js = _vis_assets()[0]
+    urls = set(re.findall(r"https?://[^\s\"'<>)*]+", rest))
+    assert urls <= set(re.findall(r"https?://[^\s\"'<>)*]+", vis_js)), urls
+    assert urls <= {"http://almende.com", "http://opensource.org/licenses/MIT", "http://www.apache.org/licenses/LICENSE-2.0",
+                    "http://www.w3.org/2000/svg", "https://github.com/uuidjs/uuid#getrandomvalues-not-supported",
+                    "https://github.com/visjs",
+                    "https://github.com/zloirock/core-js", "https://github.com/zloirock/core-js/blob/v3.21.1/LICENSE",
+                    "https://visjs.github.io/vis-network/"}, urls
+    assert "default-src 'none'" in page  # CSP: nothing may be fetched even if something tried
+    assert "vis-network" in page and "new vis.Network(" in page  # vis-network inlined
+    assert json.loads(block) == json.loads(json.dumps(page_data(G)))
+
+
+def test_page_data_has_every_node_and_edge_with_evidence(G):
+    data = page_data(G)
+    assert len(data["nodes"]) == G.number_of_nodes() and len(data["edges"]) == G.number_of_edges()
+    byid = {n["id"]: n for n in data["nodes"]}
+    inc = next(n for n in data["nodes"] if n["label"] == "Incirlik Air Base")
+    assert inc["type"] == "AirBase" and inc["key"] == AKR + "incirlik-air-base"
+    [edge] = [e for e in data["edges"] if e["from"] == inc["id"] and byid[e["to"]]["label"] == "Germany"]
+    assert edge["label"] == "hosts forces of"
+    assert "German forces are based in Incirlik Air Base" in edge["evidence"][0]["quote"]
+    assert edge["evidence"][0]["path"] == "shared-military-bases.md"
+    assert {t["type"] for t in data["types"]} == {d["type"] for _, d in G.nodes(data=True)}
+    assert data["physics"] is True and "x" not in inc  # small graph: vis lays it out
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def test_payloads_reach_the_built_graph(xss_graph):
+    X = to_networkx(xss_graph)
+    quotes = [ev["quote"] for _, _, d in X.edges(data=True) for ev in d["evidence"]]
+    titles = {ev["title"] for _, _, d in X.edges(data=True) for ev in d["evidence"]}
+    sections = {ev["section"] for _, _, d in X.edges(data=True) for ev in d["evidence"]}
+    assert any(IMG in q for q in quotes) and any(SCRIPT in q for q in quotes) and any(HREF in q for q in quotes)
+    assert titles == {f"Bases {IMG} {SCRIPT}"}
+    assert sections == {f"Hosting {HREF} {SCRIPT}"}
+
+
+@pytest.mark.parametrize("which", ["built", "labels"])
+def test_document_text_is_only_ever_json_data(xss_graph, tmp_path, which):
+    source = xss_graph if which == "built" else write_labels_graph(tmp_path)
+    page = render_html(view_graph(source), title=f"Title {SCRIPT}")
+    block, rest = data_block(page)
+    assert "<title>Title &quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;</title>" in rest
+    rest = rest.replace("<title>Title &quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;</title>", "")
+    assert not re.search(r"alert\([123]\)", rest)
+    assert IMG not in rest and SCRIPT not in rest and HREF not in rest
+    assert "<" not in block and ">" not in block and "&" not in block
+    data = json.loads(block)
+    texts = json.dumps(data, ensure_ascii=False)
+    assert IMG in texts and SCRIPT in texts and HREF in texts  # shown as text, not dropped
+
+
+# --------------------------------------------------------------------------- CLI, determinism, cache
+
+
+def test_kg_view_writes_the_page_byte_identical(built_graph, tmp_path):
+    out = tmp_path / "out" / "network.html"
+    r = run_kg("view", "--graph", built_graph, "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert "nodes" in r.stdout and out.exists()
+    first = out.read_bytes()
+    assert run_kg("view", "--graph", built_graph, "--out", out).returncode == 0
+    assert out.read_bytes() == first
+    assert [p.name for p in out.parent.iterdir()] == ["network.html"]  # no temp file left, no cache needed
+
+
+def test_large_graph_gets_a_cached_python_layout_and_no_physics(tmp_path, monkeypatch):
+    big = synthetic_graph()
+    assert big.number_of_nodes() > LAYOUT_THRESHOLD
+    cache = tmp_path / ".layout-cache"
+    page = render_html(big, cache_dir=cache)
+    data = json.loads(data_block(page)[0])
+    assert data["physics"] is False
+    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in data["nodes"])
+    assert len({(n["x"], n["y"]) for n in data["nodes"]}) == big.number_of_nodes()  # nobody on top of another
+    assert [p.name for p in cache.iterdir()] == [graph_hash(big) + ".json"]
+
+    import graph.view as view
+
+    def no_layout(*a, **k):
+        raise AssertionError("layout recomputed despite the cache")
+
+    monkeypatch.setattr(view, "force_layout", no_layout)
+    assert render_html(big, cache_dir=cache) == page
+
+
+def test_layout_is_deterministic_without_cache():
+    big = synthetic_graph(n_bases=320)
+    assert render_html(big) == render_html(big)
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def test_view_of_a_select_query_is_the_subgraph_of_its_iris(built_graph):
+    V = view_graph(built_graph, query="shared-bases")
+    assert {n.removeprefix(AKR) for n in V} == {
+        "al-udeid-air-base", "prince-sultan-air-base", "incirlik-air-base",
+        "qatar", "saudi-arabia", "turkey", "united-states", "germany"}
+    assert ("incirlik-air-base", "germany", "hostsForcesOf") in {
+        (u.removeprefix(AKR), v.removeprefix(AKR), k) for u, v, k in V.edges(keys=True)}
+
+
+def test_view_of_a_construct_query_with_a_bound_parameter(built_graph, tmp_path):
+    rq = tmp_path / "around.rq"
+    rq.write_text("#+ params: ?_base_iri (IRI)\nPREFIX akg: <https://w3id.org/alliance-kg/ontology#>\n"
+                  "CONSTRUCT { ?_base_iri ?p ?o } WHERE { ?_base_iri ?p ?o . FILTER isIRI(?o) }\n", encoding="utf-8")
+    V = view_graph(built_graph, query=str(rq), params={"base": "akr:incirlik-air-base"})
+    names = {V.nodes[n]["label"] for n in V}
+    assert {"Incirlik Air Base", "Germany", "Turkey"} <= names
+    assert all(V.nodes[n]["type"] not in ("Document", "Statement", "Evidence") for n in V)  # bookkeeping pruned
+    assert "German forces" in V.edges[AKR + "incirlik-air-base", AKR + "germany", "hostsForcesOf"]["evidence"][0]["quote"]
+    out = tmp_path / "q.html"
+    r = run_kg("view", "--graph", built_graph, "--query", rq, "--param", "base=akr:incirlik-air-base", "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(data_block(out.read_text(encoding="utf-8"))[0])["nodes"]) == V.number_of_nodes()
+
+
+def test_parameters_are_bound_as_terms_never_pasted(built_graph, tmp_path):
+    rq = tmp_path / "named.rq"
+    rq.write_text("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+                  "SELECT ?c WHERE { ?c rdfs:label ?_name }\n", encoding="utf-8")
+    V = view_graph(built_graph, query=str(rq), params={"name": "Germany"})
+    assert list(V) == [AKR + "germany"]
+    evil = 'Germany" } UNION { ?c ?p ?o } #'
+    assert '\\"' in bind_values(rq.read_text(), {"name": evil})
+    assert view_graph(built_graph, query=str(rq), params={"name": evil}).number_of_nodes() == 0
+
+
+def test_kg_view_errors_are_one_line_and_write_nothing(built_graph, tmp_path):
+    out = tmp_path / "n.html"
+    cases = [
+        (["--param", "name=x"], "--param needs --query"),
+        (["--query", "shared-bases", "--param", "novalue"], "bad --param 'novalue'"),
+        (["--query", "no-such-query"], "unknown query 'no-such-query'"),
+        (["--query", "shared-bases", "--param", "nope=1"], "no parameter 'nope'"),
+    ]
+    for args, message in cases:
+        r = run_kg("view", "--graph", built_graph, "--out", out, *args)
+        assert r.returncode != 0 and message in r.stderr, (args, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    r = run_kg("view", "--graph", tmp_path / "none.ttl", "--out", out)
+    assert r.returncode != 0 and "none.ttl" in r.stderr
+    assert not out.exists()
+    with pytest.raises(KGError, match="not an IRI"):
+        bind_values("SELECT * WHERE { ?s ?p ?_x_iri }", {"x": "plain text"})
+
+
+# --------------------------------------------------------------------------- notebooks, imports
+
+
+def test_show_is_an_iframe_with_the_escaped_page(G):
+    obj = show(G, height=500)
+    m = re.fullmatch(r'<div class="alliance-kg-view"><iframe srcdoc="([^"]*)" sandbox="allow-scripts" '
+                     r'style="[^"]*height:500px[^"]*"></iframe></div>', obj.data)
+    assert m, obj.data[:200]
+    assert html.unescape(m.group(1)) == render_html(G)
+
+
+def test_importing_the_view_loads_no_heavy_module():
+    r = subprocess.run([sys.executable, "-c", "import sys, graph.view; print(sorted(m for m in "
+                        "('pyvis', 'IPython', 'networkx', 'numpy', 'pandas', 'jinja2') if m in sys.modules))"],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", (r.stdout, r.stderr)
