@@ -140,7 +140,7 @@ def _from_file(path: Path, name: str | None = None) -> NamedQuery:
 
 def list_queries(folder: Path = QUERIES_DIR) -> list[NamedQuery]:
     """Every query of the library, sorted by name."""
-    return [_from_file(p) for p in sorted(folder.glob("*.rq"))]
+    return [_from_file(p) for p in sorted(folder.glob("*.rq"), key=lambda p: p.stem)]
 
 
 def get_query(name_or_path: str, folder: Path = QUERIES_DIR) -> NamedQuery:
@@ -154,7 +154,7 @@ def get_query(name_or_path: str, folder: Path = QUERIES_DIR) -> NamedQuery:
     cand = folder / f"{p.stem if p.suffix == '.rq' else name_or_path}.rq"
     if cand.exists():
         return _from_file(cand)
-    names = [q.stem for q in sorted(folder.glob("*.rq"))]
+    names = sorted(q.stem for q in folder.glob("*.rq"))
     close = difflib.get_close_matches(name_or_path, names, n=3, cutoff=0.4)
     close += [n for n in names if name_or_path.lower() in n and n not in close][: 3 - len(close)]
     hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -581,9 +581,6 @@ class QueryResult:
                           f"{', '.join(k for k in RESULTS_FORMATS)}")
         if fmt == "json":
             return self.data
-        if self.kind == "ask" and fmt in ("csv", "tsv"):
-            # the W3C CSV/TSV formats have no boolean form; pyoxigraph writes the bare word
-            return b"true\n" if self.boolean else b"false\n"
         parsed = ox.parse_query_results(self.data, ox.QueryResultsFormat.JSON)
         return parsed.serialize(format=getattr(ox.QueryResultsFormat, RESULTS_FORMATS[fmt]))
 

@@ -1,0 +1,497 @@
+"""The SPARQL query library and the Python query API (graph.query), on the graph built from corpus/.
+
+Expected rows are hand-checked against corpus/*.md: "Al Udeid Air Base in Qatar and Prince Sultan
+Air Base in Saudi Arabia" shared with the U.S.; "the German forces are based in Incirlik Air Base,
+in NATO ally Turkey"; the strategic-alliances article's cooperation areas, threats and periods.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import graph
+from graph.errors import KGError
+from graph.query import (
+    Param,
+    QueryTimeout,
+    bind_params,
+    call_with_timeout,
+    find_params,
+    forbidden_operations,
+    get_query,
+    list_queries,
+    load_store,
+    make_query,
+    parse_iri,
+    query_df,
+    query_rows,
+    run_query,
+    select_rows,
+    with_limit,
+)
+
+from conftest import CORPUS
+
+AKR = "https://w3id.org/alliance-kg/id/"
+INFERRED = "https://w3id.org/alliance-kg/graph/inferred"
+ALLIANCE = ("akr:alliances-of-islamic-nations", "Alliances of Islamic nations")
+
+
+@pytest.fixture(scope="module")
+def store(built_graph):
+    return load_store(built_graph)
+
+
+def rows(store, name, params=None, drop=()):
+    """The answer as tuples of compact values, in the query's order."""
+    res = run_query(store, name, params)
+    return [tuple(v for k, v in r.items() if k not in drop) for r in res.rows(compact=True)]
+
+
+# --------------------------------------------------------------------------- every library query
+
+
+def test_library_lists_every_query_with_metadata():
+    names = [q.name for q in list_queries()]
+    assert names == sorted(names)
+    assert {"base-locations", "shared-bases", "memberships", "bases-by-country", "bases-shared-with",
+            "memberships-of", "alliance-areas-threats", "alliances-by-period", "entity-facts", "evidence",
+            "entity-subgraph"} <= set(names)
+    for q in list_queries():
+        assert q.summary, q.name
+        assert q.description, q.name
+        assert q.tags, q.name
+        assert "params" in q.text.split("PREFIX")[0], f"{q.name}: no #+ params: line"
+        for p in q.params:
+            assert p.description, f"{q.name}: parameter {p.name} undocumented"
+
+
+def test_base_locations_contract(store):
+    assert rows(store, "base-locations") == [
+        ("akr:al-udeid-air-base", "Al Udeid Air Base", "akr:qatar", "Qatar"),
+        ("akr:incirlik-air-base", "Incirlik Air Base", "akr:turkey", "Turkey"),
+        ("akr:prince-sultan-air-base", "Prince Sultan Air Base", "akr:saudi-arabia", "Saudi Arabia"),
+    ]
+    assert run_query(store, "base-locations").variables == ["base", "baseLabel", "country", "countryLabel"]
+
+
+def test_shared_bases_contract(store):
+    assert run_query(store, "shared-bases").variables == [
+        "base", "baseLabel", "host", "hostLabel", "partner", "partnerLabel"]
+    assert rows(store, "shared-bases") == [
+        ("akr:al-udeid-air-base", "Al Udeid Air Base", "akr:qatar", "Qatar", "akr:united-states", "United States"),
+        ("akr:incirlik-air-base", "Incirlik Air Base", "akr:turkey", "Turkey", "akr:germany", "Germany"),
+        ("akr:prince-sultan-air-base", "Prince Sultan Air Base", "akr:saudi-arabia", "Saudi Arabia",
+         "akr:united-states", "United States"),
+    ]
+
+
+def test_memberships_contract(store):
+    assert run_query(store, "memberships").variables == ["member", "memberLabel", "organization", "organizationLabel"]
+    assert rows(store, "memberships") == [("akr:turkey", "Turkey", "akr:nato", "NATO")]
+
+
+def test_contract_queries_keep_select_rows_working(store):
+    cols, got = select_rows(store, get_query("shared-bases").text)
+    assert cols[:2] == ["base", "baseLabel"]
+    assert got[1] == {"base": AKR + "incirlik-air-base", "baseLabel": "Incirlik Air Base", "host": AKR + "turkey",
+                      "hostLabel": "Turkey", "partner": AKR + "germany", "partnerLabel": "Germany"}
+
+
+def test_bases_by_country(store):
+    assert run_query(store, "bases-by-country").variables == ["country", "countryLabel", "bases", "baseLabels"]
+    assert rows(store, "bases-by-country") == [
+        ("akr:qatar", "Qatar", 1, "Al Udeid Air Base"),
+        ("akr:saudi-arabia", "Saudi Arabia", 1, "Prince Sultan Air Base"),
+        ("akr:turkey", "Turkey", 1, "Incirlik Air Base"),
+    ]
+
+
+def test_bases_by_country_optional_parameter_inside_aggregate(store):
+    # the VALUES block sits inside WHERE, so the aggregate still groups what the filter kept
+    assert rows(store, "bases-by-country", {"country": "QATAR"}) == [("akr:qatar", "Qatar", 1, "Al Udeid Air Base")]
+    assert rows(store, "bases-by-country", {"country": "Türkiye"}) == [
+        ("akr:turkey", "Turkey", 1, "Incirlik Air Base")]  # an alternative name
+    assert rows(store, "bases-by-country", {"country": "Germany"}) == []
+
+
+@pytest.mark.parametrize("partner", ["United States", "USA", "u.s.", "United States of America"])
+def test_bases_shared_with_the_united_states(store, partner):
+    assert rows(store, "bases-shared-with", {"partner": partner}) == [
+        ("akr:al-udeid-air-base", "Al Udeid Air Base", "akr:qatar", "Qatar", "akr:united-states", "United States"),
+        ("akr:prince-sultan-air-base", "Prince Sultan Air Base", "akr:saudi-arabia", "Saudi Arabia",
+         "akr:united-states", "United States"),
+    ]
+
+
+def test_bases_shared_with_germany(store):
+    assert rows(store, "bases-shared-with", {"partner": "Germany"}) == [
+        ("akr:incirlik-air-base", "Incirlik Air Base", "akr:turkey", "Turkey", "akr:germany", "Germany")]
+    assert rows(store, "bases-shared-with", {"partner": "Qatar"}) == []  # a host, not a partner
+
+
+def test_memberships_of(store):
+    assert run_query(store, "memberships-of", {"member": "Turkey"}).variables == [
+        "member", "memberLabel", "organization", "organizationLabel", "startYear", "endYear"]
+    expected = [("akr:turkey", "Turkey", "akr:nato", "NATO", None, None)]  # the document gives no year
+    assert rows(store, "memberships-of", {"member": "Turkey"}) == expected
+    assert rows(store, "memberships-of", {"member": "Türkiye"}) == expected
+    assert rows(store, "memberships-of", {"member": "Germany"}) == []
+
+
+def test_alliance_areas_and_threats(store):
+    assert rows(store, "alliance-areas-threats") == [
+        (*ALLIANCE, "cooperation area", "akv:collective-defense", "collective defense"),
+        (*ALLIANCE, "cooperation area", "akv:counter-terrorism", "counter-terrorism"),
+        (*ALLIANCE, "cooperation area", "akv:cybersecurity", "cybersecurity"),
+        (*ALLIANCE, "cooperation area", "akv:research-and-development", "defense research and development"),
+        (*ALLIANCE, "cooperation area", "akv:intelligence-sharing", "intelligence sharing"),
+        (*ALLIANCE, "cooperation area", "akv:joint-drills", "joint military drills"),
+        (*ALLIANCE, "cooperation area", "akv:joint-operations", "joint operations"),
+        (*ALLIANCE, "cooperation area", "akv:training", "military training"),
+        (*ALLIANCE, "cooperation area", "akv:technology-transfer", "technology transfer"),
+        (*ALLIANCE, "threat", "akv:cyber-warfare", "cyber warfare"),
+        (*ALLIANCE, "threat", "akv:nuclear-threats", "nuclear threats"),
+        (*ALLIANCE, "threat", "akv:regional-threats", "regional threats"),
+        (*ALLIANCE, "threat", "akv:terrorism", "terrorism"),
+    ]
+
+
+def test_alliances_by_period(store):
+    # "during the Cold War, alliances with Western powers were created"; "In recent times ... adapted"
+    assert rows(store, "alliances-by-period") == [
+        ("akv:cold-war", "Cold War", "1947", "1991", *ALLIANCE, "stated"),
+        ("akv:contemporary-era", "contemporary era", "2001", None, *ALLIANCE, "stated"),
+    ]
+
+
+def test_alliances_by_period_from_start_years():
+    """An alliance with a start year falls in the period that spans it (no formedIn needed)."""
+    import pyoxigraph as ox
+
+    from graph.lexicon import ONTOLOGY_FILE
+
+    st = ox.Store()
+    st.bulk_load(path=str(ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE)
+    st.load(b"""@prefix akg: <https://w3id.org/alliance-kg/ontology#> . @prefix akr: <https://w3id.org/alliance-kg/id/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        akr:nato a akg:MilitaryAlliance ; <http://www.w3.org/2000/01/rdf-schema#label> "NATO" ; akg:startYear "1949"^^xsd:gYear .
+        akr:imctc a akg:MilitaryAlliance ; <http://www.w3.org/2000/01/rdf-schema#label> "IMCTC" ; akg:startYear "2015"^^xsd:gYear .
+        """, ox.RdfFormat.TURTLE)
+    got = [(r["period"], r["allianceLabel"], r["how"]) for r in query_rows("alliances-by-period", st, compact=True)]
+    assert got == [("akv:cold-war", "NATO", "start year 1949"), ("akv:contemporary-era", "IMCTC", "start year 2015")]
+
+
+def test_entity_facts_germany(store):
+    doc = "akr:doc-shared-military-bases"
+    docl = "Shared Military Bases in Islamic Nations"
+    base = ("akr:incirlik-air-base", "Incirlik Air Base")
+    got = rows(store, "entity-facts", {"entity_iri": "akr:germany"})
+    asserted = [
+        ("in", "akg:hostsForcesOf", *base, doc),  # "the German forces are based in Incirlik Air Base"
+        ("out", "geo:hasGeometry", "akr:germany-geometry", None, None),
+        ("out", "rdf:type", "akg:Country", "country", None),
+        ("out", "rdfs:label", "Germany", None, None),
+        ("out", "wgs:lat", 51.17, None, None),
+        ("out", "wgs:long", 10.45, None, None),
+        ("out", "skos:altLabel", "Federal Republic of Germany", None, None),
+        ("out", "skos:altLabel", "West Germany", None, None),
+        ("out", "akg:isoCode", "DEU", None, None),
+        ("out", "akg:mentionedIn", doc, docl, None),
+        ("out", "akg:wikidata", "wd:Q183", None, None),
+    ]
+    inferred = [  # the reasoner's graph (kg build reasons by default)
+        ("out", "rdf:type", "akg:Place", "place", None),
+        ("out", "skos:closeMatch", "wd:Q183", None, None),
+        ("out", "schema:subjectOf", doc, docl, None),
+        ("out", "akg:hasForcesAt", *base, None),
+    ]
+    assert sorted(got, key=repr) == sorted(asserted + inferred, key=repr)
+
+
+def test_entity_facts_accepts_full_and_bracketed_iris(store):
+    a = rows(store, "entity-facts", {"entity_iri": "akr:germany"})
+    assert rows(store, "entity-facts", {"entity_iri": AKR + "germany"}) == a
+    assert rows(store, "entity-facts", {"entity": f"<{AKR}germany>"}) == a
+    assert rows(store, "entity-facts", {"entity_iri": "akr:no-such-thing"}) == []
+
+
+def test_evidence_for_one_entity(store):
+    got = rows(store, "evidence", {"entity_iri": "akr:incirlik-air-base"})
+    sentence = ("As an example, the German forces are based in Incirlik Air Base, in NATO ally Turkey, "
+                "reflecting a broader strategic alliance.")
+    text = (CORPUS / "shared-military-bases.md").read_text(encoding="utf-8")
+    start = text.index(sentence)
+    assert got == [
+        ("akr:incirlik-air-base", "Incirlik Air Base", "akg:hostsForcesOf", "akr:germany", "Germany",
+         "akr:doc-shared-military-bases", start, start + len(sentence), sentence, "forces-at-base"),
+        ("akr:incirlik-air-base", "Incirlik Air Base", "akg:locatedIn", "akr:turkey", "Turkey",
+         "akr:doc-shared-military-bases", start, start + len(sentence), sentence, "base-in-place"),
+    ]
+
+
+def test_evidence_for_every_fact_points_at_the_sentence(store):
+    res = run_query(store, "evidence").rows(compact=True)
+    facts = {(r["subject"], r["property"], r["object"]) for r in res}
+    a = "akr:alliances-of-islamic-nations"
+    assert facts == {
+        ("akr:al-udeid-air-base", "akg:hostsForcesOf", "akr:united-states"),
+        ("akr:al-udeid-air-base", "akg:locatedIn", "akr:qatar"),
+        ("akr:prince-sultan-air-base", "akg:hostsForcesOf", "akr:united-states"),
+        ("akr:prince-sultan-air-base", "akg:locatedIn", "akr:saudi-arabia"),
+        ("akr:incirlik-air-base", "akg:hostsForcesOf", "akr:germany"),
+        ("akr:incirlik-air-base", "akg:locatedIn", "akr:turkey"),
+        ("akr:turkey", "akg:memberOf", "akr:nato"),
+        *((a, "akg:addressesThreat", f"akv:{t}") for t in
+          ("cyber-warfare", "nuclear-threats", "regional-threats", "terrorism")),
+        *((a, "akg:coversArea", f"akv:{c}") for c in
+          ("collective-defense", "counter-terrorism", "cybersecurity", "intelligence-sharing", "joint-drills",
+           "joint-operations", "research-and-development", "technology-transfer", "training")),
+        (a, "akg:formedIn", "akv:cold-war"),
+        (a, "akg:formedIn", "akv:contemporary-era"),
+        *((a, "akg:servesPurpose", f"akv:{p}") for p in ("crisis-readiness", "deterrence", "joint-drills", "peace")),
+    }
+    files = {"akr:doc-shared-military-bases": "shared-military-bases.md",
+             "akr:doc-strategic-military-alliances": "strategic-military-alliances.md"}
+    texts = {d: (CORPUS / f).read_text(encoding="utf-8") for d, f in files.items()}
+    for r in res:  # the sentence is exactly the slice the offsets name
+        assert texts[r["document"]][r["start"]:r["end"]] == r["sentence"], r
+        assert r["rule"]
+
+
+def test_entity_subgraph_construct(store):
+    res = run_query(store, "entity-subgraph", {"entity_iri": "akr:incirlik-air-base"})
+    assert res.kind == "graph"
+    nt = res.serialize("ntriples").decode()
+    lines = nt.splitlines()
+    assert lines == sorted(set(lines))
+    inc, ger, tur = (f"<{AKR}{x}>" for x in ("incirlik-air-base", "germany", "turkey"))
+    akg = "https://w3id.org/alliance-kg/ontology#"
+    must = [
+        f"{inc} <{akg}hostsForcesOf> {ger} .",
+        f"{inc} <{akg}locatedIn> {tur} .",
+        f'{inc} <http://www.w3.org/2000/01/rdf-schema#label> "Incirlik Air Base" .',
+        f'{ger} <http://www.w3.org/2000/01/rdf-schema#label> "Germany" .',
+        f"{tur} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{akg}Country> .",
+    ]
+    for line in must:
+        assert line in lines
+    # two facts with one sentence of evidence each: 2 statements, 2 evidence nodes, 4 selectors
+    stmts = {ln.split()[0] for ln in lines if ln.endswith(f"<{akg}Statement> .")}
+    evidence = {ln.split()[0] for ln in lines if ln.endswith(f"<{akg}Evidence> .")}
+    assert len(stmts) == 2 and len(evidence) == 2
+    assert sum('<http://www.w3.org/ns/oa#exact> "As an example, the German forces' in ln for ln in lines) == 2
+    # nothing unrelated: no other base, no other entity's facts
+    assert "al-udeid" not in nt and "prince-sultan" not in nt and "memberOf" not in nt
+
+
+def test_queries_give_the_same_rows_without_the_inferred_graph(built_trig):
+    with_inf = load_store(built_trig)
+    import pyoxigraph as ox
+
+    inferred = ox.NamedNode(INFERRED)
+    assert len(list(with_inf.quads_for_pattern(None, None, None, inferred))) > 0, "no inferred graph to test with"
+    without = load_store(built_trig)
+    without.remove_graph(inferred)
+    for q in list_queries():
+        if q.params or "construct" in q.tags:
+            continue
+        assert rows(with_inf, q.name) == rows(without, q.name), q.name
+    for name, params in [("bases-shared-with", {"partner": "USA"}), ("memberships-of", {"member": "Turkey"}),
+                         ("evidence", {"entity_iri": "akr:turkey"}), ("bases-by-country", {"country": "Qatar"})]:
+        assert rows(with_inf, name, params) == rows(without, name, params), name
+
+
+# --------------------------------------------------------------------------- parameters and safety
+
+INJECTIONS = ['United States" || true || "', 'x" } ; DELETE WHERE { ?s ?p ?o } #',
+              "United States' || true || '", 'x"))} UNION { ?base ?p ?o } #', "\\u0022 } #"]
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_injected_literal_matches_nothing_and_changes_nothing(built_graph, value):
+    st = load_store(built_graph)
+    before = sorted(map(str, st))
+    assert run_query(st, "bases-shared-with", {"partner": value}).rows() == []
+    assert run_query(st, "memberships-of", {"member": value}).rows() == []
+    assert query_rows("bases-by-country", st, {"country": value}) == []
+    assert sorted(map(str, st)) == before
+
+
+@pytest.mark.parametrize("value", ["akr:x> } ; DELETE WHERE { ?s ?p ?o } #", "akr:a b", 'akr:a"b', "akr:{x}",
+                                   "<akr:x>> <y", "no-scheme", ""])
+def test_bad_iri_parameter_is_refused(store, value):
+    with pytest.raises(KGError, match="not an IRI"):
+        run_query(store, "entity-facts", {"entity_iri": value})
+
+
+def test_values_block_is_inside_the_where_group():
+    q = get_query("bases-by-country")
+    text = bind_params(q.text, {q.params[0]: 'a"b'})
+    where = text.index("WHERE {")
+    assert text[where:].startswith('WHERE { VALUES (?__country) { ("a\\"b") }')
+    assert text.rstrip().endswith("ORDER BY DESC(?bases) ?countryLabel")
+
+
+def test_values_block_skips_construct_template_and_subqueries():
+    p = Param("x", "_x")
+    text = "CONSTRUCT { ?s ?p ?_x } WHERE { { SELECT ?s WHERE { ?s ?p ?o } } ?s ?p ?_x }"
+    assert bind_params(text, {p: "v"}) == (
+        'CONSTRUCT { ?s ?p ?_x } WHERE { VALUES (?_x) { ("v") } { SELECT ?s WHERE { ?s ?p ?o } } ?s ?p ?_x }')
+    tricky = '# WHERE {\nSELECT ?s WHERE { ?s ?p "{" . ?s ?q ?_x }'
+    assert bind_params(tricky, {p: "v"}) == '# WHERE {\nSELECT ?s WHERE { VALUES (?_x) { ("v") } ?s ?p "{" . ?s ?q ?_x }'
+
+
+def test_typed_parameters():
+    q = make_query("SELECT ?s WHERE { ?s ?p ?_n_integer . ?s ?q ?__since_gyear }")
+    assert [(p.name, p.kind, p.required) for p in q.params] == [("n_integer", "integer", True),
+                                                               ("since_gyear", "gYear", False)]
+    text = bind_params(q.text, {q.params[0]: "5", q.params[1]: "1952"})
+    assert '"5"^^<http://www.w3.org/2001/XMLSchema#integer>' in text
+    assert '"1952"^^<http://www.w3.org/2001/XMLSchema#gYear>' in text
+
+
+def test_find_params_ignores_strings_comments_and_iris():
+    text = '# ?_not_me\nSELECT ?s WHERE { ?s ?p "?_nor_me" ; <http://x/?_nope> ?_yes . FILTER(?__maybe) }'
+    assert [(p.name, p.required) for p in find_params(text)] == [("yes", True), ("maybe", False)]
+
+
+def test_parameter_errors_name_the_parameter_and_list_the_others(store):
+    with pytest.raises(KGError, match=r"missing parameter 'partner' .*its parameters: partner \(literal\)"):
+        run_query(store, "bases-shared-with")
+    with pytest.raises(KGError, match=r"unknown parameter 'country' .*its parameters: partner \(literal\)"):
+        run_query(store, "bases-shared-with", {"partner": "USA", "country": "Qatar"})
+    with pytest.raises(KGError, match=r"unknown parameter 'x' for query 'shared-bases'; its parameters: none"):
+        run_query(store, "shared-bases", {"x": "1"})
+
+
+def test_parse_iri():
+    assert parse_iri("akr:turkey") == AKR + "turkey"
+    assert parse_iri(f"<{AKR}turkey>") == AKR + "turkey"
+    assert parse_iri("urn:x:y") == "urn:x:y"
+    assert parse_iri("http://example.org/a") == "http://example.org/a"
+
+
+# --------------------------------------------------------------------------- refusing updates and SERVICE
+
+
+@pytest.mark.parametrize("text, found", [
+    ("INSERT DATA { <a:b> <a:c> <a:d> }", ["INSERT"]),
+    ("delete where { ?s ?p ?o }", ["DELETE"]),
+    ("PREFIX x: <urn:x:> # comment\nDROP ALL", ["DROP"]),
+    ("LOAD <http://example.org/x>", ["LOAD"]),
+    ("CLEAR DEFAULT", ["CLEAR"]), ("CREATE GRAPH <urn:g>", ["CREATE"]), ("ADD DEFAULT TO <urn:g>", ["ADD"]),
+    ("MOVE DEFAULT TO <urn:g>", ["MOVE"]), ("COPY DEFAULT TO <urn:g>", ["COPY"]),
+    ("SELECT * WHERE { SERVICE <http://e.org/sparql> { ?s ?p ?o } }", ["SERVICE"]),
+    ('SELECT * WHERE { ?s ?p "INSERT DATA" } # DELETE everything', []),
+    ("SELECT * WHERE { ?s <http://x.org/delete> ?insert . ?s akr:drop-zone ?o }", []),
+    ("SELECT * WHERE { ?s ?p '''multi\nline CLEAR ALL''' }", []),
+])
+def test_forbidden_operations(text, found):
+    assert forbidden_operations(text) == found
+
+
+def test_updates_and_service_are_refused_unless_allowed(built_graph):
+    st = load_store(built_graph)
+    n = len(st)
+    with pytest.raises(KGError, match=r"SPARQL update \(DELETE\).*--allow-update"):
+        run_query(st, "DELETE WHERE { ?s ?p ?o }")
+    with pytest.raises(KGError, match="SERVICE.*--allow-service"):
+        run_query(st, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+    assert len(st) == n
+    res = run_query(st, "INSERT DATA { <urn:a> <urn:b> <urn:c> }", allow_update=True)
+    assert res.kind == "update" and res.changed == 1 and len(st) == n + 1
+
+
+# --------------------------------------------------------------------------- limit, timeout, errors
+
+
+def test_limit(store):
+    assert len(run_query(store, "alliance-areas-threats", limit=3).rows()) == 3
+    assert with_limit("SELECT * WHERE { ?s ?p ?o } LIMIT 2", 10) == "SELECT * WHERE { ?s ?p ?o } LIMIT 2"
+    assert with_limit("SELECT * WHERE { ?s ?p ?o } VALUES ?s { <urn:a> }", 1) == (
+        "SELECT * WHERE { ?s ?p ?o } LIMIT 1\nVALUES ?s { <urn:a> }")
+    assert len(run_query(store, "SELECT * WHERE { ?s ?p ?o } VALUES ?p { rdfs:label }", limit=2).rows()) == 2
+
+
+def test_timeout_stops_a_runaway_query(store):
+    t = time.monotonic()
+    with pytest.raises(QueryTimeout, match=r"timed out after 0.5 seconds"):
+        run_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", timeout=0.5)
+    assert time.monotonic() - t < 30
+    assert run_query(store, "shared-bases", timeout=30).rows()  # a quick query under a limit still answers
+
+
+def test_thread_timeout_fallback_gives_control_back():
+    with pytest.raises(QueryTimeout):
+        call_with_timeout(lambda: time.sleep(3), 0.2, in_child=False)
+    assert call_with_timeout(lambda: 42, 5, in_child=False) == 42
+
+
+def test_errors_inside_a_timed_query_are_reported(store):
+    with pytest.raises(KGError, match="missing parameter"):
+        run_query(store, "bases-shared-with", timeout=5)
+
+
+def test_syntax_error_names_line_and_column(store):
+    text = "SELECT ?x\nWHERE {\n  ?x ?p ?o .\n}\nORDER ?x"
+    with pytest.raises(KGError) as err:
+        run_query(store, text)
+    assert str(err.value) == (
+        "SPARQL syntax error at line 5, column 9: expected BY\n"  # Oxigraph points past the last token it read
+        "  5 | ORDER ?x\n"
+        "    |         ^")
+
+
+def test_unknown_query_lists_close_names():
+    with pytest.raises(KGError, match=r"unknown query 'shared-base'; did you mean shared-bases"):
+        get_query("shared-base")
+    with pytest.raises(KGError, match="query file not found"):
+        get_query("somewhere/missing.rq")
+
+
+def test_missing_graph_says_how_to_build(tmp_path):
+    with pytest.raises(KGError, match=r"graph file not found; build it first with `kg build`"):
+        load_store(tmp_path / "kg.ttl")
+
+
+# --------------------------------------------------------------------------- notebook API
+
+
+def test_python_api_rows_and_dataframe(built_graph):
+    got = graph.query_rows("shared-bases", built_graph, compact=True)
+    assert [(r["baseLabel"], r["partnerLabel"]) for r in got] == [
+        ("Al Udeid Air Base", "United States"), ("Incirlik Air Base", "Germany"),
+        ("Prince Sultan Air Base", "United States")]
+    full = graph.query_rows("base-locations", built_graph)
+    assert full[0]["base"] == AKR + "al-udeid-air-base"
+    df = graph.query_df("bases-by-country", built_graph)
+    assert list(df.columns) == ["country", "countryLabel", "bases", "baseLabels"]
+    assert df["bases"].tolist() == [1, 1, 1]
+    assert df["countryLabel"].tolist() == ["Qatar", "Saudi Arabia", "Turkey"]
+    df = query_df("bases-shared-with", load_store(built_graph), {"partner": 'USA" || true || "'})
+    assert df.empty and list(df.columns)[0] == "base"
+
+
+def test_python_api_takes_sparql_text_and_refuses_other_forms(store):
+    got = query_rows("SELECT ?b WHERE { ?b a akg:AirBase } ORDER BY ?b", store, compact=True)
+    assert got == [{"b": "akr:al-udeid-air-base"}, {"b": "akr:incirlik-air-base"}, {"b": "akr:prince-sultan-air-base"}]
+    with pytest.raises(KGError, match="SELECT"):
+        query_rows("ASK { ?s ?p ?o }", store)
+
+
+def test_python_api_is_exported():
+    for name in ("query_rows", "query_df", "run_query", "QueryResult", "list_queries", "get_query", "load_store",
+                 "select_rows", "parse_metadata"):
+        assert hasattr(graph, name), name
+
+
+def test_ask_and_formats(store):
+    res = run_query(store, "ASK { akr:turkey akg:memberOf akr:nato }")
+    assert res.kind == "ask" and res.boolean is True
+    assert res.serialize("json") == b'{"head":{},"boolean":true}'
+    assert run_query(store, "ASK { akr:germany akg:memberOf akr:nato }").boolean is False
+    with pytest.raises(KGError, match="--format turtle"):
+        run_query(store, "shared-bases").serialize("turtle")
