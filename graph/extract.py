@@ -121,7 +121,7 @@ _PRESENCE = re.compile(
     r"\w+-run|\w+-operated|operated\s+by|controlled|manned|rotational|alongside)\b"
 )
 _NEGATION = re.compile(r"\b(?:not|no\s+longer|never|withdrew|withdrawn|withdrawing|left|leave|closed|expelled|evicted|ended)\b")
-_HOST_VERB = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:hosts|hosted|has\s+hosted|have\s+hosted|houses|housed|welcomes|welcomed|allows|allowed|gives|gave|grants|granted|provides|provided|offers|offered)\b")
+_HOST_VERB = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:hosts|hosted|has\s+hosted|have\s+hosted|houses|housed|welcomes|welcomed|allows|allowed|gives|gave|grants|granted|provides|provided|offers|offered|is\s+home\s+to|was\s+home\s+to)\b")
 _SHARE_VERB = re.compile(r"\bshare[sd]?\b|\bsharing\b")
 _LOC_GAP = re.compile(
     r"^\s*(?:\)\s*)?,?\s*"
@@ -504,6 +504,7 @@ class _Reader:
         self.ents = self.result.entities
         self.section_mentions: dict[str, list[Mention]] = {}
         self.base_sentence: dict[str, Sentence] = {}
+        self.seen: set[tuple[str, str, str, int]] = set()
 
     # -- bookkeeping
 
@@ -511,8 +512,9 @@ class _Reader:
         return self.ents.get(eid) or self.lex.entities[eid]
 
     def fact(self, s: Sentence, subj: str, prop: str, obj: str, rule: str, start_year=None, end_year=None):
-        if subj == obj:
-            return
+        if subj == obj or (subj, prop, obj, s.index) in self.seen:
+            return  # one piece of evidence per fact and sentence: the first rule that read it
+        self.seen.add((subj, prop, obj, s.index))
         ev = Evidence(self.doc.path, s.start, s.end, self.doc.text[s.start:s.end], s.section, rule)
         self.result.facts.append(Fact(subj, prop, obj, ev, start_year, end_year))
         for eid in (subj, obj):
@@ -627,6 +629,18 @@ class _Reader:
                         self.fact(s, nxt.entity, "locatedIn", after.entity, "city-country")
                         self.fact(s, men.entity, "locatedIn", after.entity, "base-in-city-country")
                 break
+            # "<base>, Qatar's largest military facility, ..."
+            if i + 1 < len(mentions) and _is_country(mentions[i + 1]) and mentions[i + 1].via == "name":
+                if re.fullmatch(r"\s*,\s*(?:the\s+)?", text[men.end:mentions[i + 1].start]) and re.match(
+                        r"['\u2019]s\s", text[mentions[i + 1].end:]):
+                    self.fact(s, men.entity, "locatedIn", mentions[i + 1].entity, "base-appositive-country-possessive")
+            # "In Saudi Arabia, Prince Sultan Air Base hosts ..."
+            lead = re.match(r"^(?:In|Inside|Within)\s+(?:the\s+)?", text)
+            if lead and mentions and mentions[0].kind == "Country" and mentions[0].via == "name" \
+                    and mentions[0].start == lead.end() and re.match(r"\s*,", text[mentions[0].end:]) \
+                    and not any(f.subject == men.entity and f.prop == "locatedIn" and f.evidence.start == s.start
+                                for f in self.result.facts):
+                self.fact(s, men.entity, "locatedIn", mentions[0].entity, "sentence-opens-in-country")
             # "<country>'s <base>"
             if i > 0:
                 prev = mentions[i - 1]
@@ -663,13 +677,17 @@ class _Reader:
                     if base.start > men.end:
                         self.fact(s, base.entity, "locatedIn", men.entity, "host-hosts-at-base")
                 continue
+        listed = set()  # "aircraft from the United States, France and the United Kingdom"
+        for k, men in enumerate(mentions):
+            if _is_country(men) and _force_like(text, men, mentions):
+                listed.update(x.start for x in _list_after(text, mentions, k, _is_country))
         for men in countries:
             if men.start in located or men.entity in hosts:
                 continue
             before = text[a:men.start]
             after = text[men.end:b]
             rule = None
-            if _force_like(text, men, mentions):
+            if _force_like(text, men, mentions) or men.start in listed:
                 rule = "forces-at-base"
             elif re.search(r"\b(?:hosts|hosted|houses|housed|welcomes)\s+(?:\w+\s+){0,3}$", before) and hosts:
                 rule = "host-hosts-partner"

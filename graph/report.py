@@ -33,6 +33,8 @@ def print_summary(summary, out: Path | str) -> None:
     console.print(grid)
     for path in summary.empty_documents:
         console.print(f"[yellow]note:[/] {path}: no recognisable entities")
+    for note in getattr(summary, "conflicts", []):
+        console.print(f"[yellow]conflict:[/] {note}")
 
 
 def print_rows(cols: list[str], rows: list[dict[str, str]], title: str = "") -> None:

@@ -237,3 +237,24 @@ def test_malformed_ontology_names_file_and_line_and_keeps_the_old_output(tmp_pat
 def test_unknown_output_extension_is_refused(tmp_path):
     r = run_kg("build", "--out", tmp_path / "kg.xlsx")
     assert r.returncode != 0 and "unknown output format '.xlsx'" in r.stderr
+
+
+def test_documents_that_disagree_leave_one_country_and_one_year_and_are_reported(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# A\n\nAl Udeid Air Base in Qatar hosts US troops. The Baghdad Pact was signed "
+                                 "in 1955. Turkey joined NATO in 1952.\n\nAl Udeid Air Base in Qatar is large.\n")
+    (corpus / "b.md").write_text("# B\n\nAl Udeid Air Base in Saudi Arabia is big. The Baghdad Pact was founded in "
+                                 "1954. The Baghdad Pact was dissolved in 1950. Turkey joined NATO in 1951.\n")
+    out = tmp_path / "kg.ttl"
+    r = run_kg("build", "--corpus", corpus, "--out", out)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "conflict: Al Udeid Air Base: located in Qatar (2 sentences), not Saudi Arabia (1)" in r.stdout
+    assert "conflict: Baghdad Pact: startYear 1954, not 1955" in r.stdout
+    assert "conflict: Baghdad Pact: end year 1950 before start year 1954, end year dropped" in r.stdout
+    rows = _csv("query", "base-locations", "--graph", out, "--format", "csv")
+    assert [(x["baseLabel"], x["countryLabel"]) for x in rows] == [("Al Udeid Air Base", "Qatar")]
+    st = _store(out)
+    q = PREFIX + """SELECT ?y WHERE { ?st akg:statementSubject <https://w3id.org/alliance-kg/id/turkey> ;
+                                       akg:statementObject <https://w3id.org/alliance-kg/id/nato> ; akg:startYear ?y }"""
+    assert [r["y"].value for r in st.query(q)] == ["1951"]
