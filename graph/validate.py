@@ -100,8 +100,10 @@ class ValidationFailed(KGError):
 def _parse_error(exc: Exception, path, cls=KGError) -> KGError:
     import re
 
-    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-    m = re.search(r"line (\d+)", str(exc))
+    raw = str(exc).strip()
+    bad = re.search(r"Bad syntax \(([^)]*)\)", raw)
+    text = f"bad syntax ({bad.group(1)})" if bad else (raw.splitlines()[0][:200] if raw else type(exc).__name__)
+    m = re.search(r"line (\d+)", raw)
     return cls(f"cannot parse: {text}", path=path, line=int(m.group(1)) if m else None)
 
 
@@ -291,6 +293,9 @@ def validate_dataset(ds: Dataset, shapes: Graph | str | Path = SHAPES_FILE) -> V
 
 def validate_file(path: str | Path, shapes: Graph | str | Path = SHAPES_FILE) -> ValidationReport:
     """Validate a graph file written by ``kg build``."""
+    if not isinstance(shapes, Graph):  # a broken shapes file is reported before a long parse of the graph
+        shapes_name, shapes = str(shapes), load_shapes(shapes)
+        return ValidationReport(validate_graph(load_graph(path), shapes).findings, shapes=shapes_name)
     return validate_graph(load_graph(path), shapes)
 
 

@@ -1,0 +1,266 @@
+"""Validation: the SHACL shapes catch each kind of broken graph, and `kg build` writes nothing then."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, SH, XSD
+
+from conftest import CORPUS, ROOT, run_kg
+from graph.build import statement_iri
+from graph.namespaces import AKG, AKR, AKV, INFERRED_GRAPH, OA, ONTOLOGY_GRAPH, WGS
+from graph.validate import SHAPES_FILE, load_shapes, validate_file
+
+INCIRLIK, GERMANY, TURKEY, NATO, QATAR = (AKR[x] for x in ("incirlik-air-base", "germany", "turkey", "nato", "qatar"))
+DOC = AKR["doc-shared-military-bases"]
+STMT = statement_iri(INCIRLIK, AKG.hostsForcesOf, GERMANY)
+SENT_GER = ("As an example, the German forces are based in Incirlik Air Base, in NATO ally Turkey, reflecting a "
+            "broader strategic alliance.")
+
+
+def _evidence(g: Graph) -> URIRef:
+    return g.value(STMT, PROV.wasDerivedFrom)
+
+
+def _selector(g: Graph, kind: URIRef) -> URIRef:
+    return next(s for s in g.objects(_evidence(g), OA.hasSelector) if (s, RDF.type, kind) in g)
+
+
+def _set(g: Graph, s, p, o) -> None:
+    g.remove((s, p, None))
+    g.add((s, p, o))
+
+
+# Each case: (name, edit of the built graph, expected (severity, shape, constraint, focus, value or None)).
+CASES = [
+    ("base-in-two-countries", lambda g: g.add((INCIRLIK, AKG.locatedIn, GERMANY)),
+     ("Violation", "akgsh:MilitaryBaseShape", "qualifiedMaxCount", "akr:incirlik-air-base", None)),
+    ("hosts-forces-of-an-organisation", lambda g: g.add((INCIRLIK, AKG.hostsForcesOf, NATO)),
+     ("Violation", "akgsh:HostsForcesOfShape", "class", "akr:incirlik-air-base", "akr:nato")),
+    ("country-hosts-forces", lambda g: g.add((TURKEY, AKG.hostsForcesOf, GERMANY)),
+     ("Violation", "akgsh:HostsForcesOfShape", "class", "akr:turkey", None)),
+    ("member-of-a-country", lambda g: g.add((TURKEY, AKG.memberOf, GERMANY)),
+     ("Violation", "akgsh:MembershipShape", "class", "akr:turkey", "akr:germany")),
+    ("base-as-member", lambda g: g.add((INCIRLIK, AKG.memberOf, NATO)),
+     ("Violation", "akgsh:MembershipShape", "or", "akr:incirlik-air-base", None)),
+    ("allied-with-an-organisation", lambda g: g.add((TURKEY, AKG.alliedWith, NATO)),
+     ("Violation", "akgsh:AlliedWithShape", "class", "akr:turkey", "akr:nato")),
+    ("country-located-in-a-country", lambda g: g.add((TURKEY, AKG.locatedIn, GERMANY)),
+     ("Violation", "akgsh:LocatedInShape", "or", "akr:turkey", None)),
+    ("covers-a-threat", lambda g: g.add((NATO, AKG.coversArea, AKV.terrorism)),
+     ("Violation", "akgsh:AllianceConceptShape", "class", "akr:nato", "akv:terrorism")),
+    ("wikidata-page-not-entity", lambda g: _set(g, TURKEY, AKG.wikidata, URIRef("https://www.wikidata.org/wiki/Q43")),
+     ("Violation", "akgsh:WikidataShape", "pattern", "akr:turkey", "<https://www.wikidata.org/wiki/Q43>")),
+    ("wikidata-literal", lambda g: _set(g, GERMANY, AKG.wikidata, Literal("Q183")),
+     ("Violation", "akgsh:WikidataShape", "nodeKind", "akr:germany", "'Q183'")),
+    ("latitude-out-of-range", lambda g: _set(g, QATAR, WGS.lat, Literal("125.000", datatype=XSD.decimal)),
+     ("Violation", "akgsh:CoordinatesShape", "maxInclusive", "akr:qatar", None)),
+    ("entity-without-label", lambda g: g.remove((GERMANY, RDFS.label, None)),
+     ("Violation", "akgsh:EntityShape", "minCount", "akr:germany", None)),
+    ("statement-without-evidence", lambda g: g.remove((STMT, PROV.wasDerivedFrom, None)),
+     ("Violation", "akgsh:StatementShape", "minCount", "akr:" + STMT[len(AKR):], None)),
+    ("statement-without-object", lambda g: g.remove((STMT, AKG.statementObject, None)),
+     ("Violation", "akgsh:StatementShape", "minCount", None, None)),
+    ("statement-with-undeclared-property", lambda g: _set(g, STMT, AKG.statementProperty, AKG.bogus),
+     ("Violation", "akgsh:StatementShape", "or", None, "akg:bogus")),
+    ("statement-without-direct-triple", lambda g: g.remove((INCIRLIK, AKG.hostsForcesOf, GERMANY)),
+     ("Violation", "akgsh:DocumentTextShape", "sPARQL", "akr:doc-shared-military-bases", None)),
+    ("evidence-without-source", lambda g: g.remove((_evidence(g), OA.hasSource, None)),
+     ("Violation", "akgsh:EvidenceShape", "minCount", None, None)),
+    ("evidence-without-quote", lambda g: g.remove((_evidence(g), OA.hasSelector, _selector(g, OA.TextQuoteSelector))),
+     ("Violation", "akgsh:EvidenceShape", "qualifiedMinCount", None, None)),
+    ("empty-quote", lambda g: _set(g, _selector(g, OA.TextQuoteSelector), OA.exact, Literal("")),
+     ("Violation", "akgsh:TextQuoteSelectorShape", "minLength", None, None)),
+    ("offsets-beyond-the-document", lambda g: _set(g, _selector(g, OA.TextPositionSelector), OA.end,
+                                                   Literal(int(g.value(DOC, AKG.characterCount)) + 5)),
+     ("Violation", "akgsh:DocumentTextShape", "sPARQL", "akr:doc-shared-military-bases", None)),
+    ("start-not-before-end", lambda g: _set(g, _selector(g, OA.TextPositionSelector), OA.start,
+                                            g.value(_selector(g, OA.TextPositionSelector), OA.end)),
+     ("Violation", "akgsh:DocumentTextShape", "sPARQL", "akr:doc-shared-military-bases", None)),
+    ("quote-does-not-match-offsets", lambda g: _set(g, _selector(g, OA.TextQuoteSelector), OA.exact, Literal("German forces")),
+     ("Violation", "akgsh:DocumentTextShape", "sPARQL", "akr:doc-shared-military-bases", None)),
+    ("negative-offset", lambda g: _set(g, _selector(g, OA.TextPositionSelector), OA.start, Literal(-1)),
+     ("Violation", "akgsh:TextPositionSelectorShape", "minInclusive", None, None)),
+    ("document-without-character-count", lambda g: g.remove((DOC, AKG.characterCount, None)),
+     ("Violation", "akgsh:DocumentShape", "minCount", "akr:doc-shared-military-bases", None)),
+    ("end-year-before-start-year", lambda g: (g.add((NATO, AKG.startYear, Literal("1949", datatype=XSD.gYear))),
+                                              g.add((NATO, AKG.endYear, Literal("1900", datatype=XSD.gYear)))),
+     ("Violation", "akgsh:YearsShape", "sPARQL", "akr:nato", None)),
+]
+
+
+@pytest.fixture(scope="module")
+def built(built_graph) -> Graph:
+    return Graph().parse(str(built_graph), format="turtle")
+
+
+def _edited(built: Graph, tmp_path: Path, edit) -> Path:
+    g = Graph()
+    for prefix, ns in built.namespaces():
+        g.bind(prefix, ns, override=True, replace=True)
+    for t in built:
+        g.add(t)
+    edit(g)
+    out = tmp_path / "edited.ttl"
+    g.serialize(str(out), format="turtle")
+    return out
+
+
+def test_the_corpus_graph_conforms(built_graph):
+    report = validate_file(built_graph)
+    assert report.conforms
+    assert report.findings == ()
+
+
+@pytest.mark.parametrize("name,edit,expected", CASES, ids=[c[0] for c in CASES])
+def test_each_kind_of_violation_is_reported(built, tmp_path, name, edit, expected):
+    severity, shape, constraint, focus, value = expected
+    report = validate_file(_edited(built, tmp_path, edit))
+    assert not report.conforms
+    hits = [f for f in report.violations if f.shape == shape and f.constraint.lower() == constraint.lower()
+            and (focus is None or f.focus == focus) and (value is None or f.value == value)]
+    assert hits, "\n".join(map(str, report.findings))
+    assert all(f.severity == severity and f.message for f in hits)
+
+
+def test_the_focus_label_path_and_evidence_are_reported(built, tmp_path):
+    report = validate_file(_edited(built, tmp_path, lambda g: _set(g, _selector(g, OA.TextPositionSelector), OA.end,
+                                                                     Literal(10**6))))
+    [f] = [f for f in report.violations if "do not lie inside the document" in f.message]
+    assert f.focus == "akr:doc-shared-military-bases"
+    assert f.label == "Shared Military Bases in Islamic Nations"
+    assert f.evidence == SENT_GER
+    assert "1000000" in f.message
+    [g] = [f for f in validate_file(_edited(built, tmp_path, lambda g: g.add((INCIRLIK, AKG.locatedIn, GERMANY)))).findings
+           if f.constraint == "qualifiedMaxCount"]
+    assert (g.label, g.path) == ("Incirlik Air Base", "akg:locatedIn+")
+    assert g.message == "The base is located in more than one country (directly or through a city)."
+
+
+def test_a_base_without_country_or_fact_is_only_a_warning(built, tmp_path):
+    camp = AKR["camp-example"]
+
+    def edit(g):
+        g.add((camp, RDF.type, AKG.MilitaryBase))
+        g.add((camp, RDFS.label, Literal("Camp Example")))
+        g.add((camp, AKG.mentionedIn, DOC))
+
+    path = _edited(built, tmp_path, edit)
+    report = validate_file(path)
+    assert report.conforms
+    assert sorted((f.severity, f.focus, f.message) for f in report.findings) == [
+        ("Warning", "akr:camp-example", "No document states which country the base is in."),
+        ("Warning", "akr:camp-example", "The base is mentioned, but no fact about it (with evidence) is stated."),
+    ]
+    r = run_kg("validate", "--graph", path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Warning: akr:camp-example (Camp Example)" in r.stdout
+    assert "conforms: 0 violations, 2 warnings" in r.stdout
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def test_kg_validate_exit_0_when_the_graph_conforms(built_graph):
+    r = run_kg("validate", "--graph", built_graph)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip() == f"{built_graph} conforms: 0 violations, 0 warnings"
+
+
+def test_kg_validate_reports_violations_by_name_and_exits_1(built, tmp_path):
+    def edit(g):
+        g.add((INCIRLIK, AKG.hostsForcesOf, NATO))
+        _set(g, TURKEY, AKG.wikidata, URIRef("https://www.wikidata.org/wiki/Q43"))
+
+    path = _edited(built, tmp_path, edit)
+    r = run_kg("validate", "--graph", path)
+    assert r.returncode == 1
+    out = r.stdout
+    assert "Violation: akr:incirlik-air-base (Incirlik Air Base)  akg:hostsForcesOf = akr:nato" in out
+    assert "akg:hostsForcesOf links a base to a country.  [akgsh:HostsForcesOfShape, class]" in out
+    assert "Violation: akr:turkey (Turkey)  akg:wikidata = <https://www.wikidata.org/wiki/Q43>" in out
+    assert "[akgsh:WikidataShape, pattern]" in out
+    assert "does not conform: 2 violations, 0 warnings" in out
+
+
+def test_kg_validate_reads_trig(built_trig):
+    r = run_kg("validate", "--graph", built_trig)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_kg_validate_bad_input(tmp_path):
+    r = run_kg("validate", "--graph", tmp_path / "missing.ttl")
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"error: {tmp_path / 'missing.ttl'}: graph file not found (build it with `kg build`)"
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix a: <http://x/> .\na:b a:c .\na:d a:e\n", encoding="utf-8")
+    r = run_kg("validate", "--graph", bad)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"error: {bad}:2: cannot parse: bad syntax (objectList expected)"
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n\n[] a sh:NodeShape ; sh:targetClass\n", encoding="utf-8")
+    r = run_kg("validate", "--graph", bad, "--shapes", shapes)
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"error: {shapes}:") and "cannot parse: bad syntax" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- kg build refuses
+
+STRICT = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix akg: <https://w3id.org/alliance-kg/ontology#> .
+<urn:x:PopulationShape> a sh:NodeShape ;
+    sh:targetClass akg:Country ;
+    sh:message "test shape" ;
+    sh:property [ sh:path akg:population ; sh:minCount 1 ; sh:message "A country needs a population." ] .
+"""
+
+
+def test_build_writes_nothing_when_the_graph_violates_the_shapes(tmp_path):
+    shapes = tmp_path / "strict.ttl"
+    shapes.write_text(STRICT, encoding="utf-8")
+    out = tmp_path / "kg.ttl"
+    r = run_kg("build", "--corpus", CORPUS, "--out", out, "--shapes", shapes)
+    assert r.returncode == 1
+    assert not out.exists() and list(tmp_path.glob(".kg.ttl*")) == []
+    assert "Violation: akr:germany (Germany)  akg:population" in r.stderr
+    assert "A country needs a population." in r.stderr
+    assert r.stderr.strip().splitlines()[-1] == (
+        f"error: {shapes}: the graph does not conform to the shapes: 5 violations; nothing written to {out}")
+    # an earlier graph stays as it was
+    out.write_text("earlier", encoding="utf-8")
+    r = run_kg("build", "--corpus", CORPUS, "--out", out, "--shapes", shapes)
+    assert r.returncode == 1 and out.read_text(encoding="utf-8") == "earlier"
+    # --no-validate skips the check
+    r = run_kg("build", "--corpus", CORPUS, "--out", out, "--shapes", shapes, "--no-validate", "-q")
+    assert r.returncode == 0, r.stderr
+    assert out.read_text(encoding="utf-8").startswith("@prefix")
+
+
+# --------------------------------------------------------------------------- the shapes file
+
+
+def test_every_shape_has_a_message():
+    g = load_shapes(SHAPES_FILE)
+    node_shapes = set(g.subjects(RDF.type, SH.NodeShape))
+    property_shapes = set(g.objects(None, SH.property))
+    sparql = set(g.objects(None, SH.sparql))
+    assert len(node_shapes) >= 20 and len(property_shapes) >= 40 and len(sparql) >= 4
+    for shape in node_shapes | property_shapes | sparql:
+        assert g.value(shape, SH.message) is not None, shape
+
+
+def test_every_class_the_build_writes_has_a_shape(built, built_trig):
+    shapes = load_shapes(SHAPES_FILE)
+    targets = set(shapes.objects(None, SH.targetClass))
+    ds = Dataset()
+    ds.parse(str(built_trig), format="trig")
+    written = {o for s, _, o, c in ds.quads((None, RDF.type, None, None))  # asserted types of data nodes
+               if getattr(c, "identifier", c) not in (ONTOLOGY_GRAPH, INFERRED_GRAPH) and str(o).startswith((str(AKG), str(OA)))}
+    assert {AKG.Country, AKG.AirBase, AKG.Statement, AKG.Evidence, AKG.Document} <= written
+    for cls in written:
+        supers = set(built.transitive_objects(cls, RDFS.subClassOf))
+        assert supers & targets, cls
