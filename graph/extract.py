@@ -247,7 +247,7 @@ class _DocState:
     last_org: str | None = None
     last_base: str | None = None
     orgs_seen: list[str] = field(default_factory=list)
-    network: str | None = None
+    network: str | None = None  #: label of the document's alliance network ("Alliances of Islamic nations")
 
 
 _MATCHERS: dict[int, _Matcher] = {}
@@ -462,8 +462,6 @@ def _list_after(text: str, mentions: list[Mention], i: int, pred) -> list[Mentio
         if prev_end is not None and not _LIST_GAP.match(text[prev_end:men.start]):
             break
         if not pred(men):
-            if men.kind in ("CooperationArea", "Threat", "Purpose", "HistoricalPeriod"):
-                break
             break
         out.append(men)
         prev_end = men.end
@@ -553,23 +551,21 @@ class _Reader:
         return self.result
 
     def _network_entity(self) -> str | None:
-        """The doc's informal alliance network, named after the group it speaks of most."""
+        """Label of the doc's informal alliance network, named after the group it speaks of most
+        ("Islamic nations" -> "Alliances of Islamic nations")."""
         groups = Counter(f"{g} {kind}" for g, kind in _GROUP_RE.findall(self.doc.text) if g not in ("United",))
         if not groups:
             return None
         group = sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-        label = f"Alliances of {group}"
-        eid = slugify(label)
-        return eid
+        return f"Alliances of {group}"
 
     def _ensure_network(self) -> str | None:
-        eid = self.state.network
-        if eid and eid not in self.ents:
-            label = "Alliances of " + eid.split("alliances-of-", 1)[1].replace("-", " ").capitalize()
-            label = label.replace("Alliances of ", "Alliances of ")
-            group = re.search(r"alliances-of-(.*)", eid).group(1).replace("-", " ")
-            words = group.split()
-            label = "Alliances of " + " ".join([words[0].capitalize(), *words[1:]])
+        """The document's alliance network entity, created when a fact first needs it."""
+        label = self.state.network
+        if label is None:
+            return None
+        eid = slugify(label)
+        if eid not in self.ents:
             self.ents[eid] = Entity(eid, label, "AllianceNetwork")
         return eid
 
@@ -758,9 +754,8 @@ class _Reader:
                         verb = cue.group(0)
                         rule = "joined-org" if re.search(r"join|acced|enter", verb) else (
                             "founded-org" if re.search(r"found|form|establish|creat|sign", verb) else "member-of-org")
-                        year = _year_after(text, org.end) if rule != "member-of-org" or "became" in verb else None
-                        if rule == "member-of-org" and re.search(r"became|become", verb):
-                            year = _year_after(text, org.end)
+                        dated = rule != "member-of-org" or re.search(r"became|become", verb)
+                        year = _year_after(text, org.end) if dated else None
                         for men in _list_before(text, mentions, subj_idx, member_pred):
                             if men.entity != org.entity and not (rule == "founded-org" and not _is_country(men)):
                                 self.fact(s, men.entity, "memberOf", org.entity, rule, start_year=year)
