@@ -1,0 +1,222 @@
+"""The network page in a real browser (Playwright + Debian Chromium), fully offline.
+
+Every request except the page's own file:// load is aborted and recorded; console errors, page
+errors and dialogs are recorded too. A screenshot goes to test-artifacts/network.png.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from graph.export import to_networkx
+from graph.view import view_graph, write_html
+from test_view import HREF, IMG, SCRIPT, build_xss_graph, synthetic_graph, write_labels_graph
+
+AKR = "https://w3id.org/alliance-kg/id/"
+INCIRLIK = AKR + "incirlik-air-base"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@dataclass
+class Log:
+    errors: list = field(default_factory=list)  #: console errors and uncaught page errors
+    requests: list = field(default_factory=list)  #: every request other than the page itself (aborted)
+    dialogs: list = field(default_factory=list)  #: alert/confirm/prompt dialogs (dismissed)
+
+
+def open_page(browser, path: Path, width=1400, height=850):
+    url = path.resolve().as_uri()
+    page = browser.new_page(viewport={"width": width, "height": height})
+    log = Log()
+    page.on("console", lambda m: log.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: log.errors.append(f"pageerror: {e}"))
+
+    def on_dialog(d):
+        log.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+
+    def route(r):
+        if r.request.url == url:
+            r.continue_()
+        else:
+            log.requests.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(url)
+    page.wait_for_function("window.kgView && window.kgView.ready === true", timeout=60_000)
+    return page, log
+
+
+def node_point(page, key: str, scale: float | None = None):
+    """Viewport coordinates of a node (optionally after centring it at a zoom scale)."""
+    return page.evaluate("""([key, scale]) => {
+        const id = kgView.ids[key];
+        if (scale) network.moveTo({position: network.getPositions([id])[id], scale: scale, animation: false});
+        const p = network.canvasToDOM(network.getPositions([id])[id]);
+        const r = document.querySelector('#graph canvas').getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }""", [key, scale])
+
+
+def move_off(page):
+    """Move the mouse onto an empty corner of the canvas: the tooltip goes away."""
+    x, y = page.evaluate("(() => { const r = document.querySelector('#graph canvas').getBoundingClientRect();"
+                         " return [r.left + 2, r.top + 2]; })()")
+    page.mouse.move(x, y)
+    page.wait_for_selector("div.vis-tooltip", state="hidden", timeout=5_000)
+
+
+def tooltip_text(page) -> str:
+    page.wait_for_selector("div.vis-tooltip", state="visible", timeout=5_000)
+    return page.inner_text("div.vis-tooltip")
+
+
+@pytest.fixture(scope="module")
+def G(built_graph):
+    return to_networkx(built_graph)
+
+
+@pytest.fixture(scope="module")
+def page_file(built_graph, tmp_path_factory):
+    out = tmp_path_factory.mktemp("page") / "network.html"
+    write_html(view_graph(built_graph), out)
+    return out
+
+
+def test_page_loads_offline_with_no_error_and_all_nodes_and_edges(browser, page_file, G):
+    page, log = open_page(browser, page_file)
+    counts = page.evaluate("[network.body.data.nodes.length, network.body.data.edges.length]")
+    assert counts == [G.number_of_nodes(), G.number_of_edges()]
+    keys = page.evaluate("Object.keys(kgView.ids).sort()")
+    assert keys == sorted(G.nodes)
+    assert page.evaluate("network.physics.options.enabled") is False  # stabilised, then still
+    legend = page.inner_text("#legend")
+    assert "air base" in legend and "country" in legend
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "network.png"))
+    assert log.errors == [] and log.requests == [] and log.dialogs == []
+    page.close()
+
+
+def test_click_selects_a_node_and_highlights_its_neighbours(browser, page_file, G):
+    page, log = open_page(browser, page_file)
+    x, y = node_point(page, INCIRLIK, scale=1.5)
+    page.mouse.click(x, y)
+    page.wait_for_function("kgView.selected !== null")
+    selected = page.evaluate("network.getSelectedNodes().map(id => Object.keys(kgView.ids).find(k => kgView.ids[k] === id))")
+    assert selected == [INCIRLIK]
+    expected = sorted(set(G.successors(INCIRLIK)) | set(G.predecessors(INCIRLIK)))
+    assert expected == [AKR + "germany", AKR + "turkey"]
+    assert page.evaluate("kgView.highlighted") == expected
+    colours = page.evaluate("""() => Object.fromEntries(Object.entries(kgView.ids).map(
+        ([k, id]) => [k, network.body.data.nodes.get(id).color.background]))""")
+    for key, colour in colours.items():
+        dimmed = key not in expected and key != INCIRLIK
+        assert (colour == "#e4e4e4") == dimmed, (key, colour)
+    details = page.inner_text("#details")
+    assert "Incirlik Air Base" in details and "German forces are based in Incirlik Air Base" in details
+    page.screenshot(path=str(ARTIFACTS / "network-selected.png"))
+    assert log.errors == [] and log.requests == []
+    page.close()
+
+
+def test_hover_shows_the_evidence_of_a_node_and_of_an_edge(browser, page_file):
+    page, log = open_page(browser, page_file)
+    x, y = node_point(page, INCIRLIK, scale=1.2)
+    page.mouse.move(x, y)
+    text = tooltip_text(page)
+    assert text.startswith("Incirlik Air Base") and "air base" in text
+    assert "Incirlik Air Base \u2192 hosts forces of \u2192 Germany" in text
+    assert text.count("German forces are based in Incirlik Air Base") == 1  # one sentence, two facts: shown once
+    assert "German forces are based in Incirlik Air Base" in text
+    assert "Shared Military Bases in Islamic Nations" in text and "shared-military-bases.md" in text
+    page.screenshot(path=str(ARTIFACTS / "network-hover.png"))
+    move_off(page)
+    # the edge Incirlik -> Germany: hover a point on it, a quarter of the way from the base
+    (ax, ay), (bx, by) = node_point(page, INCIRLIK), node_point(page, AKR + "germany")
+    page.mouse.move(ax + (bx - ax) * 0.3, ay + (by - ay) * 0.3)
+    text = tooltip_text(page)
+    assert "Incirlik Air Base \u2192 hosts forces of \u2192 Germany" in text
+    assert "German forces are based in Incirlik Air Base" in text
+    assert log.errors == [] and log.requests == []
+    page.close()
+
+
+def test_search_box_finds_incirlik_air_base(browser, page_file):
+    page, log = open_page(browser, page_file)
+    page.fill("#search", "Incirlik Air Base")
+    page.press("#search", "Enter")
+    assert page.inner_text("#search-status") == "found: Incirlik Air Base"
+    assert page.evaluate("network.getSelectedNodes()") == [page.evaluate(f"kgView.ids[{INCIRLIK!r}]")]
+    assert page.evaluate("kgView.selected") == INCIRLIK
+    page.fill("#search", "no such place")
+    page.press("#search", "Enter")
+    assert "no node matches" in page.inner_text("#search-status")
+    page.fill("#search", "Incirlik Air Base")
+    page.press("#search", "Enter")
+    page.evaluate("network.fit({animation: false})")
+    page.screenshot(path=str(ARTIFACTS / "network-search.png"))  # the whole graph, the base's neighbourhood lit
+    options = page.evaluate("Array.from(document.querySelectorAll('#node-names option')).map(o => o.value)")
+    assert "Incirlik Air Base" in options
+    assert log.errors == [] and log.requests == []
+    page.close()
+
+
+def test_type_filter_hides_and_shows_a_class(browser, page_file, G):
+    page, log = open_page(browser, page_file)
+    n_air = sum(1 for _, t in G.nodes(data="type") if t == "AirBase")
+    hidden = "network.body.data.nodes.get().filter(n => n.hidden).length"
+    page.uncheck("#legend input[data-type='AirBase']")
+    assert page.evaluate(hidden) == n_air == 3
+    page.check("#legend input[data-type='AirBase']")
+    assert page.evaluate(hidden) == 0
+    assert log.errors == [] and log.requests == []
+    page.close()
+
+
+@pytest.mark.parametrize("which", ["built-from-document", "labels-and-iris"])
+def test_payloads_in_documents_open_no_dialog(browser, tmp_path, which):
+    source = build_xss_graph(tmp_path) if which == "built-from-document" else write_labels_graph(tmp_path)
+    out = tmp_path / "xss.html"
+    write_html(view_graph(source), out, title=f"Payload {SCRIPT} {IMG}")
+    page, log = open_page(browser, out)
+    keys = page.evaluate("Object.keys(kgView.ids).sort()")
+    seen = []
+    for key in keys:  # hover and click every node: tooltips and the details panel get built
+        x, y = node_point(page, key, scale=1.2)
+        page.mouse.move(x, y)
+        seen.append(tooltip_text(page))
+        page.mouse.click(x, y)
+        seen.append(page.inner_text("#details"))
+        move_off(page)
+    page.fill("#search", "Camp" if which == "labels-and-iris" else "Incirlik")
+    page.press("#search", "Enter")
+    page.wait_for_timeout(300)
+    assert log.dialogs == []  # no payload ran
+    text = "\n".join(seen)
+    assert IMG in text and SCRIPT in text and HREF in text  # shown as plain text
+    assert page.evaluate("document.querySelectorAll('img, a, iframe').length") == 0
+    assert page.evaluate("document.querySelectorAll('script').length") == 3  # data, vis-network, the page's own
+    assert page.title() == f"Payload {SCRIPT} {IMG}"
+    assert log.dialogs == [] and log.errors == [] and log.requests == []
+    page.close()
+
+
+def test_large_graph_shows_with_python_layout_and_no_physics(browser, tmp_path):
+    big = synthetic_graph(n_bases=400, n_countries=80, n_orgs=12)
+    out = tmp_path / "big.html"
+    write_html(big, out)
+    page, log = open_page(browser, out)
+    assert page.evaluate("[network.body.data.nodes.length, network.body.data.edges.length]") == [
+        big.number_of_nodes(), big.number_of_edges()]
+    assert page.evaluate("network.physics.options.enabled") is False
+    page.screenshot(path=str(ARTIFACTS / "network-large.png"))
+    assert log.errors == [] and log.requests == []
+    page.close()
