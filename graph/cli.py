@@ -152,10 +152,11 @@ def view(
     open_: bool = typer.Option(False, "--open", help="Open the page in the web browser."),
 ):
     """Write the interactive network page: one self-contained offline HTML file."""
-    from .view import parse_params, view_graph, write_html
+    from .query import parse_param_options
+    from .view import view_graph, write_html
 
     try:
-        G = view_graph(graph, query=query, params=parse_params(param))
+        G = view_graph(graph, query=query, params=parse_param_options(param))
         path = write_html(G, out, title=G.graph.get("name") if query else "alliance-kg network")
     except KGError as exc:
         _fail(exc)

@@ -399,7 +399,7 @@ def from_construct(source, query: str) -> nx.MultiDiGraph:
     """The graph of a CONSTRUCT query's result over a graph file, store folder or Store."""
     store = open_store(source)
     result = _rows(store, query)
-    if not hasattr(result, "__iter__") or hasattr(result, "variables") or isinstance(result, bool):
+    if not hasattr(result, "__iter__") or hasattr(result, "variables"):  # ASK or SELECT
         raise KGError("the query is not a CONSTRUCT (or DESCRIBE) query; it returns no triples")
     return from_triples(list(result), store=store)
 

@@ -12,7 +12,7 @@ physics is off, so big graphs show in seconds.
 >>> from graph.export import to_networkx
 >>> G = to_networkx("out/kg.ttl")                       # doctest: +SKIP
 >>> write_html(G, "out/network.html")                   # doctest: +SKIP
->>> show(G)                                             # doctest: +SKIP  (in Jupyter)
+>>> show(G)                     # in Jupyter            # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -341,80 +341,6 @@ def show(graph=None, height: int = 650, title: str = "alliance-kg network", **kw
 # --------------------------------------------------------------------------- which graph
 
 
-def parse_params(pairs: Iterable[str]) -> dict[str, str]:
-    """``["name=value", ...]`` -> dict; a malformed pair is a one-line error naming it."""
-    out = {}
-    for p in pairs:
-        name, sep, value = p.partition("=")
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name.strip()):
-            raise KGError(f"bad --param '{p}' (use name=value, name a SPARQL variable name)")
-        out[name.strip()] = value
-    return out
-
-
-def _term(value: str, iri: bool = False):
-    """A parameter value as an RDF term: ``<iri>``, ``http(s)://...`` or a known prefixed name -> IRI,
-    else a string literal (an IRI is required when ``iri``)."""
-    import pyoxigraph as ox
-
-    from .namespaces import PREFIXES
-
-    v = value.strip()
-    m = re.fullmatch(r"([a-z][\w-]*):([\w.\-]+)", v)
-    if v.startswith("<") and v.endswith(">"):
-        v = v[1:-1]
-    elif m and m.group(1) in PREFIXES:
-        v = PREFIXES[m.group(1)] + m.group(2)
-    elif not re.match(r"^https?://\S+$", v):
-        if iri:
-            raise KGError(f"--param value {value!r} is not an IRI (use <...>, http(s)://... or a prefixed name like akr:turkey)")
-        return ox.Literal(value)
-    try:
-        return ox.NamedNode(v)
-    except ValueError:
-        raise KGError(f"bad IRI in --param: {value!r}") from None
-
-
-def _variable_for(text: str, name: str) -> str:
-    """The query variable a parameter binds: grlc-style ``?_name`` / ``?_name_type``, else ``?name``."""
-    found = set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", text))
-    for var in (f"_{name}", name):
-        if var in found:
-            return var
-    typed = sorted(v for v in found if v.startswith(f"_{name}_"))
-    if typed:
-        return typed[0]
-    raise KGError(f"the query has no parameter '{name}' (its parameters: "
-                  f"{', '.join(sorted(v.lstrip('_') for v in found if v.startswith('_'))) or 'none'})")
-
-
-def _where_brace(text: str) -> int:
-    """Index just after the ``{`` that opens the query's WHERE group (comment lines skipped)."""
-    for pattern in (r"\bWHERE\s*\{", r"\{"):
-        for m in re.finditer(pattern, text, flags=re.I):
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            if not text[line_start:m.start()].lstrip().startswith("#"):
-                return m.end()
-    raise KGError("cannot find the query's WHERE clause to bind parameters in")
-
-
-def bind_values(text: str, params: dict[str, str]) -> str:
-    """Bind parameters with a ``VALUES`` block of N-Triples-serialised terms (never pasted text),
-    placed first inside the WHERE group so the group's FILTERs see the bound values.
-
-    >>> bind_values("SELECT ?x WHERE { ?x ?p ?_base_iri }", {"base": "akr:incirlik-air-base"})
-    'SELECT ?x WHERE {\\n  VALUES (?_base_iri) { (<https://w3id.org/alliance-kg/id/incirlik-air-base>) }\\n ?x ?p ?_base_iri }'
-    """
-    if not params:
-        return text
-    names = sorted(params)
-    variables = [_variable_for(text, n) for n in names]
-    terms = " ".join(str(_term(params[n], iri=v.endswith("_iri"))) for n, v in zip(names, variables))
-    at = _where_brace(text)
-    block = f"\n  VALUES ({' '.join('?' + v for v in variables)}) {{ ({terms}) }}\n"
-    return text[:at] + block + text[at:]
-
-
 def view_graph(source="out/kg.ttl", query: str | None = None, params: dict[str, str] | None = None):
     """The graph a page shows: the entity graph, or the subgraph a named query returns.
 
@@ -429,12 +355,13 @@ def view_graph(source="out/kg.ttl", query: str | None = None, params: dict[str, 
         if params:
             raise KGError("--param needs --query")
         return base
-    from .query import get_query, query_store
+    from .query import prepare, query_store
 
-    q = get_query(query)
-    text = bind_values(q.text, params or {})
+    # graph.query binds the parameters (a VALUES block of serialised terms inside the WHERE
+    # group) and refuses SPARQL Update and SERVICE: a page never changes or leaves the graph
+    q, text = prepare(query, params or {})
     result = query_store(store, text)
-    if isinstance(result, bool):
+    if not hasattr(result, "__iter__"):  # ASK: a QueryBoolean
         raise KGError(f"query '{q.name}' is an ASK query; kg view needs a CONSTRUCT or SELECT query")
     if hasattr(result, "variables"):
         names = [v.value for v in result.variables]

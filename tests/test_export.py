@@ -148,3 +148,9 @@ def test_construct_result_edges_take_evidence_from_the_statements(built_graph):
 def test_construct_rejects_a_select_query(built_graph):
     with pytest.raises(KGError, match="not a CONSTRUCT"):
         from_construct(built_graph, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+
+
+def test_trig_with_named_graphs_exports_the_same_graph(built_trig, G):
+    T = to_networkx(built_trig)
+    assert set(T.nodes) == set(G.nodes)
+    assert set(T.edges(keys=True)) == set(G.edges(keys=True))
