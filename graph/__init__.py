@@ -51,6 +51,12 @@ _EXPORTS = {
     "AKR": "namespaces",
     "AKV": "namespaces",
     "PREFIXES": "namespaces",
+    "to_networkx": "export",
+    "from_construct": "export",
+    "write_graph": "export",
+    "view_graph": "view",
+    "render_html": "view",
+    "write_html": "view",
 }
 
 __all__ = sorted(_EXPORTS)
