@@ -220,3 +220,24 @@ def test_large_graph_shows_with_python_layout_and_no_physics(browser, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "network-large.png"))
     assert log.errors == [] and log.requests == []
     page.close()
+
+
+def test_construct_view_with_a_literal_that_spells_an_iri(browser, tmp_path):
+    # pyvis keys nodes by their text, so a literal "https://.../land-b" and the IRI collide and the
+    # page goes blank; here nodes get integer ids and literals their own N-Triples keys
+    from test_export import COLLIDE_TTL
+
+    graph = tmp_path / "g.ttl"
+    graph.write_text(COLLIDE_TTL, encoding="utf-8")
+    rq = tmp_path / "all.rq"
+    rq.write_text("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    V = view_graph(graph, query=str(rq))
+    assert V.number_of_nodes() == 3 and V.number_of_edges() == 2
+    out = tmp_path / "v.html"
+    write_html(V, out)
+    page, log = open_page(browser, out)
+    assert page.evaluate("[network.body.data.nodes.length, network.body.data.edges.length]") == [3, 2]
+    labels = page.evaluate("network.body.data.nodes.get().map(n => n.label).sort()")
+    assert labels == ["Base A", "Land B", AKR + "land-b"]
+    assert log.errors == [] and log.requests == []
+    page.close()
