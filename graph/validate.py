@@ -245,7 +245,7 @@ def findings_from(results: Graph, data: Graph, shapes: Graph) -> list[Finding]:
         shape = _node_shape(shapes, results.value(r, SH.sourceShape))
         component = str(results.value(r, SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1]
         component = component.removesuffix("ConstraintComponent")
-        component = component[:1].lower() + component[1:]
+        component = component.lower() if component.isupper() else component[:1].lower() + component[1:]
         label = data.value(focus, RDFS.label) if focus is not None else None
         # pyshacl copies blank-node paths into the results graph; read them there
         ptext = path_text(results if isinstance(path, BNode) else shapes, path)

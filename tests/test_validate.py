@@ -66,7 +66,7 @@ CASES = [
     ("statement-with-undeclared-property", lambda g: _set(g, STMT, AKG.statementProperty, AKG.bogus),
      ("Violation", "akgsh:StatementShape", "or", None, "akg:bogus")),
     ("statement-without-direct-triple", lambda g: g.remove((INCIRLIK, AKG.hostsForcesOf, GERMANY)),
-     ("Violation", "akgsh:DocumentTextShape", "sPARQL", "akr:doc-shared-military-bases", None)),
+     ("Violation", "akgsh:DocumentTextShape", "sparql", "akr:doc-shared-military-bases", None)),
     ("evidence-without-source", lambda g: g.remove((_evidence(g), OA.hasSource, None)),
      ("Violation", "akgsh:EvidenceShape", "minCount", None, None)),
     ("evidence-without-quote", lambda g: g.remove((_evidence(g), OA.hasSelector, _selector(g, OA.TextQuoteSelector))),
@@ -75,19 +75,19 @@ CASES = [
      ("Violation", "akgsh:TextQuoteSelectorShape", "minLength", None, None)),
     ("offsets-beyond-the-document", lambda g: _set(g, _selector(g, OA.TextPositionSelector), OA.end,
                                                    Literal(int(g.value(DOC, AKG.characterCount)) + 5)),
-     ("Violation", "akgsh:DocumentTextShape", "sPARQL", "akr:doc-shared-military-bases", None)),
+     ("Violation", "akgsh:DocumentTextShape", "sparql", "akr:doc-shared-military-bases", None)),
     ("start-not-before-end", lambda g: _set(g, _selector(g, OA.TextPositionSelector), OA.start,
                                             g.value(_selector(g, OA.TextPositionSelector), OA.end)),
-     ("Violation", "akgsh:DocumentTextShape", "sPARQL", "akr:doc-shared-military-bases", None)),
+     ("Violation", "akgsh:DocumentTextShape", "sparql", "akr:doc-shared-military-bases", None)),
     ("quote-does-not-match-offsets", lambda g: _set(g, _selector(g, OA.TextQuoteSelector), OA.exact, Literal("German forces")),
-     ("Violation", "akgsh:DocumentTextShape", "sPARQL", "akr:doc-shared-military-bases", None)),
+     ("Violation", "akgsh:DocumentTextShape", "sparql", "akr:doc-shared-military-bases", None)),
     ("negative-offset", lambda g: _set(g, _selector(g, OA.TextPositionSelector), OA.start, Literal(-1)),
      ("Violation", "akgsh:TextPositionSelectorShape", "minInclusive", None, None)),
     ("document-without-character-count", lambda g: g.remove((DOC, AKG.characterCount, None)),
      ("Violation", "akgsh:DocumentShape", "minCount", "akr:doc-shared-military-bases", None)),
     ("end-year-before-start-year", lambda g: (g.add((NATO, AKG.startYear, Literal("1949", datatype=XSD.gYear))),
                                               g.add((NATO, AKG.endYear, Literal("1900", datatype=XSD.gYear)))),
-     ("Violation", "akgsh:YearsShape", "sPARQL", "akr:nato", None)),
+     ("Violation", "akgsh:YearsShape", "sparql", "akr:nato", None)),
 ]
 
 
@@ -183,6 +183,35 @@ def test_kg_validate_reports_violations_by_name_and_exits_1(built, tmp_path):
     assert "Violation: akr:turkey (Turkey)  akg:wikidata = <https://www.wikidata.org/wiki/Q43>" in out
     assert "[akgsh:WikidataShape, pattern]" in out
     assert "does not conform: 2 violations, 0 warnings" in out
+
+
+def _blocks(text: str) -> list[str]:
+    """The findings `kg validate` prints, one string per finding."""
+    blocks: list[str] = []
+    for line in text.splitlines():
+        if line.startswith(("Violation: ", "Warning: ", "Info: ")):
+            blocks.append(line)
+        elif blocks and line.startswith("  "):
+            blocks[-1] += "\n" + line
+    return blocks
+
+
+def test_kg_validate_names_each_kind_of_violation(built, tmp_path):
+    # every case that edits entities, relations or documents, in one graph (the statement and
+    # evidence cases edit the same nodes, so they are checked one by one above)
+    cases = [c for c in CASES if c[2][3] is not None and not c[2][3].startswith("akr:stmt-")]
+    assert len(cases) >= 15
+
+    def edit(g):
+        for _, ed, _ in cases:
+            ed(g)
+
+    r = run_kg("validate", "--graph", _edited(built, tmp_path, edit))
+    assert r.returncode == 1, r.stdout + r.stderr
+    blocks = _blocks(r.stdout)
+    for name, _, (severity, shape, constraint, focus, value) in cases:
+        assert any(b.startswith(f"{severity}: {focus}") and f"[{shape}, {constraint}]" in b
+                   and (value is None or f" = {value}" in b) for b in blocks), name
 
 
 def test_kg_validate_reads_trig(built_trig):
