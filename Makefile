@@ -44,9 +44,12 @@ test: $(VENV)/.dev-installed browser
 bench: $(VENV)/.dev-installed browser
 	$(BIN)/python -m benchmarks.run
 
+# The notebooks' kernel is this venv's Python: its kernelspec (python3) goes into the venv, and the venv's
+# Jupyter folder comes first on JUPYTER_PATH, ahead of any other python3 kernel on the machine.
 notebook: $(VENV)/.dev-installed
 	$(PIP) install -q -e '.[notebook]'
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (alliance-kg .venv)" >/dev/null
+	JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" $(BIN)/jupyter lab notebooks/
 
 clean:
 	rm -rf $(OUT) .pytest_cache test-artifacts
