@@ -907,9 +907,14 @@ def query_df(query: str | NamedQuery, graph: str | Path | Any = DEFAULT_GRAPH,
 
 
 def query_store(store, text: str):
-    """Run a SPARQL query over the union of the store's graphs (raw pyoxigraph answer)."""
+    """Run a SPARQL query over the union of the store's graphs (raw pyoxigraph answer).
+
+    The project's prefixes (akg:, akr:, ...) are predeclared, as in :func:`run_query`.
+    """
+    from .namespaces import PREFIXES
+
     try:
-        return store.query(text, use_default_graph_as_union=True)
+        return store.query(text, use_default_graph_as_union=True, prefixes=PREFIXES)
     except SyntaxError as exc:
         raise KGError(format_syntax_error(exc, text)) from None
 
