@@ -285,6 +285,34 @@ def test_entity_subgraph_construct(store):
     assert sum('<http://www.w3.org/ns/oa#exact> "As an example, the German forces' in ln for ln in lines) == 2
     # nothing unrelated: no other base, no other entity's facts
     assert "al-udeid" not in nt and "prince-sultan" not in nt and "memberOf" not in nt
+    from graph.query import display_text
+
+    compact = [tuple(display_text(x) for x in (t.subject, t.predicate, t.object)) for t in res.triples()]
+    bookkeeping = [c for c in compact if c[0].startswith(("akr:stmt-", "akr:ev-"))]
+    doc, base = "akr:doc-shared-military-bases", "akr:incirlik-air-base"
+    assert sorted(c for c in compact if c not in bookkeeping) == sorted([
+        (doc, "rdf:type", "akg:Document"), (doc, "rdfs:label", "Shared Military Bases in Islamic Nations"),
+        ("akr:germany", "rdf:type", "akg:Country"), ("akr:germany", "rdfs:label", "Germany"),
+        ("akr:turkey", "rdf:type", "akg:Country"), ("akr:turkey", "rdfs:label", "Turkey"),
+        (f"{base}-geometry", "rdf:type", "geo:Geometry"), (base, "geo:hasGeometry", f"{base}-geometry"),
+        (base, "rdf:type", "akg:AirBase"), (base, "rdfs:label", "Incirlik Air Base"),
+        (base, "wgs:lat", "37.002"), (base, "wgs:long", "35.426"),
+        (base, "skos:altLabel", "Incirlik Airbase"), (base, "skos:altLabel", "Incirlik"),
+        (base, "skos:altLabel", "İncirlik Air Base"),
+        (base, "akg:hostsForcesOf", "akr:germany"), (base, "akg:locatedIn", "akr:turkey"),
+        (base, "akg:mentionedIn", doc),
+        ("akg:AirBase", "rdf:type", "owl:Class"), ("akg:AirBase", "rdfs:label", "air base"),
+        # inferred by the reasoner (kg build reasons by default)
+        ("akr:germany", "rdf:type", "akg:Place"), ("akr:germany", "akg:hasForcesAt", base),
+        ("akr:turkey", "rdf:type", "akg:Place"),
+        (base, "rdf:type", "akg:MilitaryBase"), (base, "rdf:type", "akg:Place"),
+        (base, "schema:containedInPlace", "akr:turkey"), (base, "schema:subjectOf", doc),
+        ("akg:MilitaryBase", "rdf:type", "owl:Class"), ("akg:MilitaryBase", "rdfs:label", "military base"),
+        ("akg:Place", "rdf:type", "owl:Class"), ("akg:Place", "rdfs:label", "place"),
+    ])
+    # statements: type, subject, property, object, evidence (5 each); evidence: type, source, section,
+    # rule, two selectors (6 each); selectors: quote (type, exact), position (type, start, end)
+    assert len(bookkeeping) == 2 * 5 + 2 * 6 + 2 * (2 + 3)
 
 
 def test_queries_give_the_same_rows_without_the_inferred_graph(built_trig):
