@@ -6,6 +6,7 @@ errors and dialogs are recorded too. A screenshot goes to test-artifacts/network
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,8 +51,17 @@ def open_page(browser, path: Path, width=1400, height=850):
 
     page.route("**/*", route)
     page.goto(url)
-    page.wait_for_function("window.kgView && window.kgView.ready === true", timeout=60_000)
+    wait_js(page, "!!(window.kgView && window.kgView.ready === true)")
     return page, log
+
+
+def wait_js(page, expression: str, timeout: float = 60.0):
+    """Poll a JS expression until truthy. (Playwright's wait_for_function polls with eval, which the
+    page's Content-Security-Policy rightly forbids; page.evaluate goes through the debugger protocol.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(50)
 
 
 def node_point(page, key: str, scale: float | None = None):
@@ -109,7 +119,7 @@ def test_click_selects_a_node_and_highlights_its_neighbours(browser, page_file, 
     page, log = open_page(browser, page_file)
     x, y = node_point(page, INCIRLIK, scale=1.5)
     page.mouse.click(x, y)
-    page.wait_for_function("kgView.selected !== null")
+    wait_js(page, "kgView.selected !== null")
     selected = page.evaluate("network.getSelectedNodes().map(id => Object.keys(kgView.ids).find(k => kgView.ids[k] === id))")
     assert selected == [INCIRLIK]
     expected = sorted(set(G.successors(INCIRLIK)) | set(G.predecessors(INCIRLIK)))
