@@ -98,13 +98,18 @@ def query(
         data = None if out_fmt == "table" or result.kind == "update" else result.serialize(out_fmt)
     except KGError as exc:
         _fail(exc, getattr(exc, "exit_code", 2))
-    if data is None:
-        from .report import print_result
+    try:
+        if data is None:
+            from .report import print_result
 
-        print_result(result, title=q.summary)
-        return
-    sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
-    sys.stdout.flush()
+            print_result(result, title=q.summary)
+        else:
+            sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `kg query ... | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @app.command()

@@ -361,6 +361,8 @@ def match_params(query: NamedQuery, values: Mapping[str, str] | None) -> dict[Pa
             raise KGError(
                 f"unknown parameter '{given}' for query '{query.name}'; its parameters: {_param_list(query.params)}"
             )
+        if hit[0].variable in out:
+            raise KGError(f"parameter '{hit[0].name}' given twice for query '{query.name}'")
         out[hit[0].variable] = (hit[0], str(value))
     for p in query.params:
         if p.required and p.variable not in out:
@@ -701,7 +703,8 @@ def prepare(query: str | NamedQuery, params: Mapping[str, str] | None = None, *,
         raise KGError(f"'{q.name}' calls a remote SPARQL SERVICE: refused; pass --allow-service to allow it")
     if updates:
         return q, q.text
-    check_syntax(q.text)
+    if "SERVICE" not in ops:  # checking evaluates an ASK on an empty store: no remote call for that
+        check_syntax(q.text)
     text = bind_params(q.text, match_params(q, params))
     if limit is not None:
         text = with_limit(text, limit)
