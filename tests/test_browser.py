@@ -251,3 +251,28 @@ def test_construct_view_with_a_literal_that_spells_an_iri(browser, tmp_path):
     assert labels == ["Base A", "Land B", AKR + "land-b"]
     assert log.errors == [] and log.requests == []
     page.close()
+
+
+def test_notebook_iframe_renders_the_page(browser, built_graph, G, tmp_path):
+    from graph.view import show
+
+    host = tmp_path / "notebook.html"
+    host.write_text("<!DOCTYPE html><html><body>" + show(built_graph, height=600).data + "</body></html>",
+                    encoding="utf-8")
+    url = host.resolve().as_uri()
+    page = browser.new_page(viewport={"width": 1200, "height": 700})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.route("**/*", lambda r: r.continue_() if r.request.url == url else (requests.append(r.request.url), r.abort()))
+    page.goto(url)
+    deadline = time.monotonic() + 60
+    frame = None
+    while frame is None or not frame.evaluate("!!(window.kgView && window.kgView.ready)"):
+        assert time.monotonic() < deadline, "the iframe never got ready"
+        page.wait_for_timeout(100)
+        frames = [f for f in page.frames if f != page.main_frame]
+        frame = frames[0] if frames else None
+    assert frame.evaluate("[network.body.data.nodes.length, network.body.data.edges.length]") == [
+        G.number_of_nodes(), G.number_of_edges()]
+    assert errors == [] and requests == []
+    page.close()
