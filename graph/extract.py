@@ -73,8 +73,8 @@ class Extraction:
 _NAME_WORD = r"(?:[A-Z][\w'\u2019\-]*|al-[A-Z][\w\-]*|al|as|ad|ar|el|bin|ibn|de|du|la|le|di)"
 _NAME = rf"[A-Z][\w'\u2019\-]*(?:\s+{_NAME_WORD}){{0,3}}"
 _BASE_SUFFIX = (
-    r"(?:Air\s+Force\s+Base|Naval\s+Air\s+Station|Air\s+[Bb]ase|Airbase|Air\s+Station|Air\s*[Ff]ield|Airfield|"
-    r"Naval\s+Base|Naval\s+Station|Naval\s+Facility|Naval\s+Support\s+Facility|Military\s+Base|Army\s+Base|"
+    r"(?:Air\s+Force\s+Base|Naval\s+Air\s+Station|[Aa]ir\s+[Bb]ase|[Aa]irbase|Air\s+Station|Air\s*[Ff]ield|[Aa]irfield|"
+    r"[Nn]aval\s+[Bb]ase|Naval\s+Station|Naval\s+Facility|Naval\s+Support\s+Facility|[Mm]ilitary\s+[Bb]ase|Army\s+Base|"
     r"Garrison|Barracks|Cantonment|Logistics\s+Base|Base)"
 )
 _BASE_PREFIX = (
@@ -293,9 +293,8 @@ def _base_kind(label: str) -> str:
 
 def _tidy_suffix(suffix: str) -> str:
     s = re.sub(r"\s+", " ", suffix)
-    s = {"Air base": "Air Base", "Air field": "Airfield", "Air Field": "Airfield", "Airfield": "Airfield",
-         "Airbase": "Air Base"}.get(s, s)
-    return s
+    s = " ".join(w[:1].upper() + w[1:] for w in s.split())  # "air base" -> "Air Base"
+    return {"Air Field": "Airfield", "Airbase": "Air Base"}.get(s, s)
 
 
 def _resolve_pattern_entity(label: str, kind: str, ents: dict[str, Entity], m: _Matcher) -> str:

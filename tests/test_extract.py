@@ -37,6 +37,8 @@ CASES = [
      {("al-udeid-air-base", "locatedIn", "qatar"), ("al-udeid-air-base", "hostsForcesOf", "united-kingdom")}),
     ("Bahrain also hosts the Royal Navy: the British HMS Jufair naval support facility in Bahrain opened in 2018.",
      {("hms-jufair", "locatedIn", "bahrain"), ("hms-jufair", "hostsForcesOf", "united-kingdom")}),
+    ("Turkish troops use the Tariq bin Ziyad air base in Qatar, while a Turkish air base in Qatar is planned.",
+     {("tariq-bin-ziyad-air-base", "locatedIn", "qatar"), ("tariq-bin-ziyad-air-base", "hostsForcesOf", "turkey")}),
     # a host's own forces are not a foreign partner
     ("The Royal Air Force of Oman and British aircraft use Masirah Air Base in Oman.",
      {("masirah-air-base", "locatedIn", "oman"), ("masirah-air-base", "hostsForcesOf", "united-kingdom")}),
