@@ -1,0 +1,642 @@
+"""``make bench``: the pipeline at scale, one table on the terminal and ``benchmarks/results.json``.
+
+Every stage runs in its own Python subprocess (so its peak memory, ``ru_maxrss``, is its own):
+
+1. **build**: generate N synthetic articles (:mod:`benchmarks.generate`), read them, extract and
+   build the RDF dataset (``graph.build.build_dataset``), load it into Oxigraph and score the
+   contract queries against the planted facts (P/R/F1); at the smaller sizes also write Turtle
+   with the product's writer (``graph.build.write_dataset``).
+2. **queries**: every query of ``queries/*.rq`` (parameterised ones with a fixed value) through
+   ``graph.query.run_query``, through raw pyoxigraph (``Store.query`` on the same bound text) and
+   through rdflib's Memory store (``Graph.query``), on the built graphs and on a one-million-triple
+   graph (the 1,000-article graph copied with renamed IRIs). rdflib queries run with a time limit
+   (``--rdflib-timeout``, default 60 s); one that is predicted to exceed it at 1M triples from its time
+   at the smaller graph is skipped, and the table says so.
+3. **view**: the network page (``graph.view.write_html``) for 500, 2,000 and 5,000 nodes of the
+   10,000-article graph: Python time, HTML size and time to the first frame in headless Chromium.
+4. **cold build**: ``kg build`` of ``corpus/`` as a whole process, median of several runs.
+
+Usage::
+
+    python -m benchmarks.run                 # the full run (about 10-15 minutes on 2 cores)
+    python -m benchmarks.run --quick         # tiny sizes, for development (not written to results.json)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results.json"
+KG = Path(sys.executable).parent / "kg"
+
+#: values for the parameterised library queries (all exist in every generated graph)
+QUERY_PARAMS = {
+    "bases-by-country": {"country": "Qatar"},
+    "bases-shared-with": {"partner": "United States"},
+    "memberships-of": {"member": "Turkey"},
+    "entity-facts": {"entity_iri": "akr:turkey"},
+    "entity-subgraph": {"entity_iri": "akr:turkey"},
+    "evidence": {"entity_iri": "akr:incirlik-air-base"},
+}
+#: queries that join several patterns and sort or filter (the "join" goal: >= 100x faster than rdflib)
+JOIN_QUERIES = ("base-locations", "shared-bases", "bases-shared-with", "memberships", "evidence")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def _maxrss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _emit(obj: dict) -> None:
+    print("RESULT " + json.dumps(obj), flush=True)
+
+
+# =========================================================================== workers (subprocesses)
+
+
+def to_oxigraph(ds):
+    """The union of an rdflib Dataset's graphs as a pyoxigraph Store (default graph, duplicates merged)."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+
+    cache: dict = {}
+
+    def term(t):
+        hit = cache.get(t)
+        if hit is not None:
+            return hit
+        if isinstance(t, URIRef):
+            out = ox.NamedNode(str(t))
+        elif isinstance(t, BNode):
+            out = ox.BlankNode(str(t))
+        elif isinstance(t, Literal):
+            if t.language:
+                out = ox.Literal(str(t), language=t.language)
+            elif t.datatype:
+                out = ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
+            else:
+                out = ox.Literal(str(t))
+        else:  # pragma: no cover - rdflib variables never occur in data
+            raise TypeError(t)
+        if not isinstance(t, Literal):
+            cache[t] = out
+        return out
+
+    store = ox.Store()
+    store.extend(ox.Quad(term(s), term(p), term(o)) for s, p, o, _g in ds.quads((None, None, None, None)))
+    return store
+
+
+def worker_build(a: dict) -> None:
+    """Generate, read, extract, build, load into Oxigraph, score; write graph.nt (and kg.ttl)."""
+    import pyoxigraph as ox
+
+    from benchmarks.generate import generate_corpus, read_gold
+    from benchmarks.score import gold_facts, predicted_facts, score
+    from graph.build import build_dataset, write_dataset
+    from graph.corpus import read_corpus
+
+    out = Path(a["dir"])
+    r: dict = {"documents": a["n"]}
+    t = time.perf_counter()
+    stats = generate_corpus(out, a["n"], a["seed"])
+    r["generate_s"] = time.perf_counter() - t
+    r["text_mb"] = stats.bytes / 1e6
+    r["planted_facts"] = stats.facts
+    t = time.perf_counter()
+    docs = read_corpus(out / "corpus")
+    r["read_s"] = time.perf_counter() - t
+    last = [0.0]
+    t = time.perf_counter()
+    res = build_dataset(docs, progress=lambda _d: last.__setitem__(0, time.perf_counter()))
+    end = time.perf_counter()
+    r["extract_s"] = last[0] - t
+    r["rdf_s"] = end - last[0]
+    r["build_s"] = end - t  # extraction + RDF, as build_dataset does it
+    r["quads"] = len(res.dataset)
+    r["maxrss_after_build_mb"] = _maxrss_mb()
+    if a.get("nquads"):
+        write_dataset(res.dataset, out / "kg.nq")
+    if a.get("turtle"):
+        t = time.perf_counter()
+        write_dataset(res.dataset, out / "kg.ttl")
+        r["write_turtle_s"] = time.perf_counter() - t
+        r["turtle_mb"] = (out / "kg.ttl").stat().st_size / 1e6
+    t = time.perf_counter()
+    store = to_oxigraph(res.dataset)
+    r["to_oxigraph_s"] = time.perf_counter() - t
+    r["triples"] = len(store)
+    del res, docs
+    t = time.perf_counter()
+    pred = predicted_facts(store)
+    r["score_queries_s"] = time.perf_counter() - t
+    r["score"] = score(pred, gold_facts(read_gold(out / "gold.tsv")))
+    store.dump(str(out / "graph.nt"), ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    r["maxrss_mb"] = _maxrss_mb()
+    _emit(r)
+
+
+def worker_replicate(a: dict) -> None:
+    """Copy a graph with renamed data IRIs until it holds at least ``target`` triples; write Turtle."""
+    import pyoxigraph as ox
+
+    from graph.namespaces import AKR, PREFIXES
+
+    akr = str(AKR)
+    src = ox.Store()
+    src.bulk_load(path=a["src"], format=ox.RdfFormat.N_TRIPLES)
+    triples = [q.triple for q in src]
+    copies = max(1, math.ceil(a["target"] / len(triples)))
+
+    def rename(term, k):
+        if isinstance(term, ox.NamedNode) and term.value.startswith(akr) and k:
+            return ox.NamedNode(f"{term.value}-c{k}")
+        return term
+
+    dst = ox.Store()
+    for k in range(copies):
+        dst.extend(ox.Quad(rename(t.subject, k), t.predicate, rename(t.object, k)) for t in triples)
+    dst.dump(a["out"], ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes={k: str(v) for k, v in PREFIXES.items()})
+    _emit({"copies": copies, "triples": len(dst), "turtle_mb": Path(a["out"]).stat().st_size / 1e6,
+           "maxrss_mb": _maxrss_mb()})
+
+
+def worker_quads(a: dict) -> None:
+    """A contract query on the same graph written as Turtle and as N-Quads (one named graph per document).
+
+    ``graph.query`` evaluates over the union of the named graphs (``use_default_graph_as_union``),
+    where a triple stated in several document graphs matches once per graph, so joins multiply.
+    The address space is capped (``RLIMIT_AS``) so a blow-up ends the process instead of the machine.
+    """
+    limit = int(a["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from graph.query import load_store, run_query
+
+    store = load_store(a["graph"])
+    _emit({"graph": Path(a["graph"]).name, "quads": len(store)})
+    t = time.perf_counter()
+    rows = len(run_query(store, a["query"]))
+    _emit({"graph": Path(a["graph"]).name, "query": a["query"], "s": time.perf_counter() - t, "rows": rows})
+
+
+def _median_time(fn, repeat: int) -> tuple[float, object]:
+    times, value = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), value
+
+
+def worker_oxigraph(a: dict) -> None:
+    """Load a graph once; each library query through graph.query.run_query and through raw pyoxigraph."""
+    import pyoxigraph as ox
+
+    from graph.namespaces import PREFIXES
+    from graph.query import list_queries, load_store, prepare, run_query
+
+    t = time.perf_counter()
+    store = load_store(a["graph"])
+    load_s = time.perf_counter() - t
+    t = time.perf_counter()
+    raw = ox.Store()
+    raw.bulk_load(path=a["graph"], format=ox.RdfFormat.TURTLE if a["graph"].endswith(".ttl") else ox.RdfFormat.N_TRIPLES)
+    raw_load_s = time.perf_counter() - t
+    prefixes = {k: str(v) for k, v in PREFIXES.items()}
+    _emit({"load_kg_s": load_s, "load_raw_s": raw_load_s, "triples": len(store)})
+
+    def raw_run(text):
+        res = raw.query(text, use_default_graph_as_union=True, prefixes=prefixes)
+        if isinstance(res, ox.QuerySolutions):
+            names = [v for v in res.variables]
+            return sum(1 for sol in res if [sol[v] for v in names] is not None)
+        if isinstance(res, ox.QueryBoolean):
+            return 1
+        return sum(1 for _ in res)
+
+    for q in list_queries():
+        params = QUERY_PARAMS.get(q.name)
+        _q, text = prepare(q.name, params)
+        kg_s, res = _median_time(lambda: run_query(store, q.name, params), a["repeat"])
+        raw_s, n = _median_time(lambda: raw_run(text), a["repeat"])
+        _emit({"query": q.name, "kg_s": kg_s, "raw_s": raw_s, "rows": len(res), "raw_rows": n})
+    _emit({"maxrss_mb": _maxrss_mb()})
+
+
+class _Timeout(Exception):
+    pass
+
+
+def worker_rdflib(a: dict) -> None:
+    """Parse a graph into rdflib's Memory store; run the library queries with a per-query time limit."""
+    import signal
+
+    import rdflib
+
+    from graph.namespaces import PREFIXES
+    from graph.query import list_queries, prepare
+
+    t = time.perf_counter()
+    g = rdflib.Graph()
+    g.parse(a["graph"], format="turtle" if a["graph"].endswith(".ttl") else "nt")
+    _emit({"parse_s": time.perf_counter() - t, "triples": len(g), "maxrss_mb": _maxrss_mb()})
+
+    def alarm(_sig, _frame):
+        raise _Timeout()
+
+    signal.signal(signal.SIGALRM, alarm)
+    skip = set(a.get("skip", ()))
+    for q in list_queries():
+        if q.name in skip:
+            continue
+        _q, text = prepare(q.name, QUERY_PARAMS.get(q.name))
+        t = time.perf_counter()
+        signal.alarm(int(a["timeout"]))
+        try:
+            n = len(list(g.query(text, initNs=PREFIXES)))
+            signal.alarm(0)
+            _emit({"query": q.name, "s": time.perf_counter() - t, "rows": n})
+        except _Timeout:
+            _emit({"query": q.name, "timeout_s": a["timeout"]})
+        except Exception as exc:  # noqa: BLE001 - e.g. syntax rdflib does not know (LATERAL)
+            signal.alarm(0)
+            _emit({"query": q.name, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:80]}"})
+    signal.alarm(0)
+    _emit({"maxrss_mb": _maxrss_mb()})
+
+
+def worker_view(a: dict) -> None:
+    """Network pages of n nodes: Python time, HTML size, time to first frame in headless Chromium."""
+    import networkx as nx
+
+    from graph.export import to_networkx
+    from graph.view import write_html
+
+    t = time.perf_counter()
+    G = to_networkx(a["graph"])
+    _emit({"to_networkx_s": time.perf_counter() - t, "nodes": G.number_of_nodes(), "edges": G.number_of_edges()})
+    # the n best-connected nodes (ties by key): a dense, realistic neighbourhood of the graph
+    order = sorted(G.nodes, key=lambda n: (-G.degree(n), str(n)))
+    pages = []
+    for n in a["sizes"]:
+        if n > len(order):
+            _emit({"view_nodes": n, "error": f"graph has only {len(order)} nodes"})
+            continue
+        H = nx.MultiDiGraph(G.subgraph(order[:n]))
+        path = Path(a["dir"]) / f"network-{n}.html"
+        cache = Path(a["dir"]) / f"layout-cache-{n}"
+        shutil.rmtree(cache, ignore_errors=True)
+        t = time.perf_counter()
+        write_html(H, path, cache_dir=cache)
+        pages.append((n, path, H.number_of_edges(), time.perf_counter() - t))
+    first_frames = _first_frames([p for _, p, _, _ in pages], a.get("browser_timeout", 120))
+    for (n, path, edges, py_s), ff in zip(pages, first_frames):
+        _emit({"view_nodes": n, "edges": edges, "python_s": py_s, "html_mb": path.stat().st_size / 1e6, **ff})
+    _emit({"maxrss_mb": _maxrss_mb()})
+
+
+def _first_frames(paths: list[Path], timeout_s: float) -> list[dict]:
+    """For each page: ms from navigation start until the page says it is ready and a frame is painted."""
+    if not Path(CHROMIUM).exists():
+        return [{"browser_error": f"{CHROMIUM} not found"} for _ in paths]
+    from playwright.sync_api import sync_playwright
+
+    out = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            for path in paths:
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                page.route("http*://**", lambda route: route.abort())  # offline: no request may leave
+                try:
+                    t = time.perf_counter()
+                    page.goto(path.resolve().as_uri(), timeout=timeout_s * 1000)
+                    page.wait_for_selector("body[data-ready='true']", state="attached", timeout=timeout_s * 1000)
+                    ms = page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))")
+                    out.append({"first_frame_s": ms / 1000, "wall_s": time.perf_counter() - t})
+                except Exception as exc:  # noqa: BLE001 - reported in the table
+                    out.append({"browser_error": str(exc).splitlines()[0][:120]})
+                finally:
+                    page.close()
+        finally:
+            browser.close()
+    return out
+
+
+WORKERS = {"build": worker_build, "replicate": worker_replicate, "oxigraph": worker_oxigraph,
+           "rdflib": worker_rdflib, "view": worker_view, "quads": worker_quads}
+
+
+# =========================================================================== orchestration
+
+
+def run_worker(name: str, args: dict, timeout: float) -> dict:
+    """Run one worker; its RESULT lines (even those printed before a timeout) and how it ended."""
+    cmd = [sys.executable, "-m", "benchmarks.run", "--worker", name, json.dumps(args)]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    timed_out = False
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, stderr = proc.communicate()
+        timed_out = True
+    results = [json.loads(line[7:]) for line in stdout.splitlines() if line.startswith("RESULT ")]
+    out = {"results": results, "wall_s": time.perf_counter() - t, "timed_out": timed_out, "returncode": proc.returncode}
+    if proc.returncode and not timed_out:
+        out["stderr"] = stderr.strip().splitlines()[-3:]
+        print(f"  ! worker {name} failed: {' | '.join(out['stderr'])}", file=sys.stderr)
+    return out
+
+
+def _merged(results: list[dict]) -> dict:
+    out: dict = {}
+    for r in results:
+        if "query" not in r and "view_nodes" not in r:
+            out.update(r)
+    return out
+
+
+def cold_build(runs: int, workdir: Path) -> dict:
+    """``kg build`` of corpus/ as whole processes: wall times and peak memory (os.wait4)."""
+    out: dict = {}
+    for label, extra in (("default", []), ("no_reason_no_validate", ["--no-reason", "--no-validate"])):
+        times, rss = [], []
+        for i in range(runs):
+            target = workdir / f"cold-{label}-{i}.ttl"
+            t = time.perf_counter()
+            proc = subprocess.Popen([str(KG), "build", "--corpus", str(ROOT / "corpus"), "--out", str(target), "-q", *extra],
+                                    cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _pid, status, usage = os.wait4(proc.pid, 0)
+            times.append(time.perf_counter() - t)
+            rss.append(usage.ru_maxrss / 1024)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode:
+                out[label] = {"error": proc.stderr.read().decode()[-300:]}
+                break
+        else:
+            out[label] = {"runs": runs, "median_s": statistics.median(times), "min_s": min(times),
+                          "max_s": max(times), "maxrss_mb": round(max(rss), 1)}
+    return out
+
+
+def import_times() -> dict:
+    """Seconds to import graph.cli and graph.build in a fresh interpreter (median of 3)."""
+    out = {}
+    for mod in ("graph.cli", "graph.build", "graph.query"):
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-c", f"import {mod}"], cwd=ROOT, check=True)
+            times.append(time.perf_counter() - t)
+        out[mod] = statistics.median(times)
+    return out
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    import pyoxigraph
+    import rdflib
+
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram": mem, "python": platform.python_version(),
+            "rdflib": rdflib.__version__, "pyoxigraph": pyoxigraph.__version__,
+            "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def query_stage(graphs: dict[str, str], rdflib_graphs: list[str], rdflib_timeout: float, repeat: int) -> dict:
+    """Every library query on every graph: graph.query, raw pyoxigraph and (some graphs) rdflib.
+
+    rdflib skips a query when its time on the previous (smaller) rdflib graph, scaled by the
+    ratio of the triple counts, already exceeds the time limit (or it timed out there).
+    """
+    out: dict = {}
+    prev = None  # (label, triples, rdflib results) of the last graph rdflib ran on
+    for label, path in graphs.items():
+        print(f"  queries on {label} ...", flush=True)
+        ox_run = run_worker("oxigraph", {"graph": path, "repeat": repeat}, timeout=900)
+        triples = _merged(ox_run["results"]).get("triples", 0)
+        entry = {"oxigraph": ox_run, "rdflib": None, "rdflib_skipped": {}, "triples": triples}
+        if label in rdflib_graphs:
+            skip = {}
+            if prev is not None:
+                p_label, p_triples, p_results = prev
+                ratio = triples / p_triples if p_triples else 1.0
+                for r in p_results:
+                    if "query" not in r or "error" in r:
+                        continue
+                    if "timeout_s" in r:
+                        skip[r["query"]] = f"skipped: over {r['timeout_s']:.0f} s already on {p_label}"
+                    elif r["s"] * ratio > rdflib_timeout:
+                        skip[r["query"]] = (f"skipped: predicted {r['s'] * ratio:,.0f} s > {rdflib_timeout:.0f} s "
+                                            f"({r['s']:.1f} s on {p_label} x {ratio:.1f} triples)")
+            n_queries = 30  # generous: the worker stops each query at the limit
+            entry["rdflib"] = run_worker("rdflib", {"graph": path, "timeout": rdflib_timeout, "skip": sorted(skip)},
+                                         timeout=300 + rdflib_timeout * n_queries)
+            entry["rdflib_skipped"] = skip
+            done = [r for r in entry["rdflib"]["results"] if "query" in r]
+            prev = (label, triples, done + [prev_r for prev_r in (prev[2] if prev else []) if prev_r.get("query") in skip])
+        out[label] = entry
+    return out
+
+
+def _fmt_s(x) -> str:
+    if x is None:
+        return "-"
+    if x >= 100:
+        return f"{x:,.0f}"
+    if x >= 1:
+        return f"{x:.2f}"
+    if x >= 0.001:
+        return f"{x * 1000:.1f}ms"
+    return f"{x * 1e6:.0f}us"
+
+
+def print_tables(res: dict) -> None:
+    m = res["machine"]
+    print()
+    print(f"alliance-kg benchmarks: {m['nproc']} cores ({m['cpu']}), {m['ram']}, Python {m['python']}, "
+          f"rdflib {m['rdflib']}, pyoxigraph {m['pyoxigraph']}")
+    print()
+    print("Extraction and build (one process per size; s = seconds)")
+    hdr = f"{'docs':>7} {'MB':>6} {'read':>6} {'extract':>8} {'rdf':>7} {'docs/s':>7} {'MB/s':>6} {'quads':>9} {'ttl write':>9} {'peak MB':>8} {'P':>5} {'R':>5} {'F1':>5}"
+    print(hdr)
+    for b in res["build"]:
+        r = _merged(b["results"])
+        if "build_s" not in r:
+            print(f"{b['documents']:>7} failed" + (" (timeout)" if b["timed_out"] else ""))
+            continue
+        sc = r["score"]["all"]
+        total = r["read_s"] + r["build_s"]
+        print(f"{r['documents']:>7} {r['text_mb']:>6.2f} {_fmt_s(r['read_s']):>6} {_fmt_s(r['extract_s']):>8} {_fmt_s(r['rdf_s']):>7} "
+              f"{r['documents'] / total:>7.0f} {r['text_mb'] / total:>6.3f} {r['quads']:>9,} {_fmt_s(r.get('write_turtle_s')):>9} "
+              f"{r['maxrss_mb']:>8.0f} {sc['precision']:>5.3f} {sc['recall']:>5.3f} {sc['f1']:>5.3f}")
+    print()
+    for label, q in res["queries"].items():
+        oxr = _merged(q["oxigraph"]["results"])
+        rdr = _merged(q["rdflib"]["results"]) if q["rdflib"] else {}
+        print(f"Queries on {label}: {q['triples']:,} triples; load kg {_fmt_s(oxr.get('load_kg_s'))}, raw pyoxigraph "
+              f"{_fmt_s(oxr.get('load_raw_s'))}, rdflib parse {_fmt_s(rdr.get('parse_s')) if rdr else 'not run'}; "
+              f"peak MB oxigraph {oxr.get('maxrss_mb', 0):.0f}" + (f", rdflib {rdr.get('maxrss_mb', 0):.0f}" if rdr else ""))
+        print(f"  {'query':<24} {'rows':>7} {'kg':>9} {'raw ox':>9} {'kg/raw':>7} {'rdflib':>9} {'rdflib/kg':>10}")
+        rd = {r["query"]: r for r in (q["rdflib"]["results"] if q["rdflib"] else []) if "query" in r}
+        errors: list[str] = []
+        for r in q["oxigraph"]["results"]:
+            if "query" not in r:
+                continue
+            x = rd.get(r["query"])
+            if x and "s" in x:
+                rs, ratio = _fmt_s(x["s"]), f"{x['s'] / r['kg_s']:,.0f}x"
+            elif x and "timeout_s" in x:
+                rs, ratio = f">{x['timeout_s']:.0f}", f">{x['timeout_s'] / r['kg_s']:,.0f}x"
+            elif x:
+                rs, ratio = "error", "(see below)"
+                errors.append(f"  rdflib {r['query']}: {x['error']}")
+            elif r["query"] in q["rdflib_skipped"]:
+                rs, ratio = "skipped", ""
+            else:
+                rs, ratio = "-", ""
+            print(f"  {r['query']:<24} {r['rows']:>7,} {_fmt_s(r['kg_s']):>9} {_fmt_s(r['raw_s']):>9} "
+                  f"{r['kg_s'] / r['raw_s']:>6.2f}x {rs:>9} {ratio:>10}")
+        for name, why in q["rdflib_skipped"].items():
+            print(f"  rdflib {name}: {why}")
+        for line in errors:
+            print(line)
+        print()
+    u = res.get("union")
+    if u:
+        print(f"Named graphs and union queries: shared-bases through graph.query on the {res['sizes'][0]}-document graph")
+        for fmt, w in u.items():
+            r = [x for x in w["results"] if "query" in x]
+            if r:
+                what = f"{_fmt_s(r[0]['s'])}, {r[0]['rows']} rows"
+            elif w["timed_out"]:
+                what = f"stopped after {w['wall_s']:.0f} s (no answer)"
+            else:
+                what = f"process died (exit {w['returncode']}; 3 GB address-space cap reached)"
+            print(f"  kg.{fmt:<4} {what}")
+        print()
+    v = res.get("view")
+    print("Network page (kg view's write_html on the best-connected nodes of the largest graph)")
+    if not v or "results" not in v:
+        print("  not measured: " + (v or {}).get("note", "view not available"))
+    else:
+        vr = _merged(v["results"])
+        print(f"  graph -> NetworkX (to_networkx): {_fmt_s(vr.get('to_networkx_s'))} for {vr.get('nodes', 0):,} nodes; peak {vr.get('maxrss_mb', 0):.0f} MB")
+        print(f"  {'nodes':>6} {'edges':>7} {'python':>8} {'HTML MB':>8} {'first frame':>12}")
+        for r in v["results"]:
+            if "view_nodes" in r:
+                ff = _fmt_s(r["first_frame_s"]) if "first_frame_s" in r else r.get("browser_error", r.get("error", "-"))
+                print(f"  {r['view_nodes']:>6} {r.get('edges', 0):>7,} {_fmt_s(r.get('python_s')):>8} {r.get('html_mb', 0):>8.2f} {ff:>12}")
+    print()
+    c = res["cold_build"]
+    print("Cold `kg build` of corpus/ (whole process, imports included)")
+    for label, r in c.items():
+        if "median_s" in r:
+            print(f"  {label:<22} median {_fmt_s(r['median_s'])} (min {_fmt_s(r['min_s'])}, max {_fmt_s(r['max_s'])}, {r['runs']} runs), peak {r['maxrss_mb']:.0f} MB")
+        else:
+            print(f"  {label:<22} failed: {r.get('error')}")
+    print("  imports (fresh interpreter): " + ", ".join(f"{k} {_fmt_s(v)}" for k, v in res["imports"].items()))
+    print(f"\nTotal {res['total_s'] / 60:.1f} min")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("worker_args", nargs="?", help=argparse.SUPPRESS)
+    ap.add_argument("--quick", action="store_true", help="tiny sizes for development; results.json is not written")
+    ap.add_argument("--sizes", default=None, help="comma-separated corpus sizes (default 100,1000,10000)")
+    ap.add_argument("--million", type=int, default=None, help="triples of the big query graph (default 1,000,000)")
+    ap.add_argument("--view-sizes", default=None, help="node counts of the network pages (default 500,2000,5000)")
+    ap.add_argument("--rdflib-timeout", type=float, default=60.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, default=None, help="results file (default benchmarks/results.json)")
+    ap.add_argument("--keep", type=Path, default=None, help="keep the generated corpora and graphs in this folder")
+    args = ap.parse_args(argv)
+    if args.worker:
+        WORKERS[args.worker](json.loads(args.worker_args))
+        return 0
+
+    sizes = [int(s) for s in (args.sizes or ("20,100" if args.quick else "100,1000,10000")).split(",")]
+    million = args.million or (20_000 if args.quick else 1_000_000)
+    view_sizes = [int(s) for s in (args.view_sizes or ("50,100" if args.quick else "500,2000,5000")).split(",")]
+    out_file = args.out or (None if args.quick else RESULTS)
+    workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="kg-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    t_all = time.perf_counter()
+    res: dict = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+                 "sizes": sizes, "seed": args.seed}
+    try:
+        res["build"] = []
+        for n in sizes:
+            print(f"build: {n} documents ...", flush=True)
+            b = run_worker("build", {"n": n, "seed": args.seed, "dir": str(workdir / f"n{n}"), "turtle": n <= 1000,
+                                     "nquads": n == sizes[0]},
+                           timeout=1200)
+            b["documents"] = n
+            res["build"].append(b)
+        mid = [n for n in sizes if n <= 1000][-1]
+        print(f"1M graph: copies of the {mid}-document graph ...", flush=True)
+        rep = run_worker("replicate", {"src": str(workdir / f"n{mid}" / "graph.nt"), "target": million,
+                                       "out": str(workdir / "million.ttl")}, timeout=600)
+        res["million"] = rep
+        big_label = f"{_merged(rep['results']).get('triples', million):,} triples (copies of {mid} docs)"
+        graphs = {f"{n} docs": str(workdir / f"n{n}" / ("kg.ttl" if n <= 1000 else "graph.nt")) for n in sizes}
+        graphs[big_label] = str(workdir / "million.ttl")
+        rdflib_graphs = [f"{n} docs" for n in sizes if n <= 1000] + [big_label]
+        res["queries"] = query_stage(graphs, rdflib_graphs, args.rdflib_timeout, repeat=3)
+        print("union of named graphs ...", flush=True)
+        res["union"] = {}
+        for fmt in ("ttl", "nq"):
+            res["union"][fmt] = run_worker("quads", {"graph": str(workdir / f"n{sizes[0]}" / f"kg.{fmt}"), "query": "shared-bases",
+                                                     "memory_mb": 3000}, timeout=30)
+        print("view ...", flush=True)
+        if (ROOT / "graph" / "view.py").exists():
+            res["view"] = run_worker("view", {"graph": str(workdir / f"n{sizes[-1]}" / "graph.nt"), "sizes": view_sizes,
+                                              "dir": str(workdir / "view")}, timeout=1200)
+        else:
+            res["view"] = {"note": "view not available"}
+        print("cold kg build ...", flush=True)
+        res["cold_build"] = cold_build(5, workdir)
+        res["imports"] = import_times()
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    res["total_s"] = time.perf_counter() - t_all
+    print_tables(res)
+    if out_file:
+        out_file.write_text(json.dumps(res, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"wrote {out_file}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
