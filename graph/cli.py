@@ -22,24 +22,46 @@ def _fail(exc: Exception, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+# where the graph lives (graph/store.py): --graph FILE (default), --store DIR or --endpoint URL;
+# with none given, the environment variables KG_STORE / KG_ENDPOINT (KG_AUTH, KG_TOKEN) decide
+_STORE = typer.Option(None, "--store", help="A persistent Oxigraph store folder instead of a file (env KG_STORE).")
+_ENDPOINT = typer.Option(None, "--endpoint", help="A SPARQL 1.1 query endpoint URL (env KG_ENDPOINT).")
+_AUTH = typer.Option(None, "--auth", help="USER:PASSWORD for the endpoint (HTTP Basic; env KG_AUTH).")
+_TOKEN = typer.Option(None, "--token", help="Bearer token for the endpoint (env KG_TOKEN).")
+
+
 @app.command()
 def build(
     corpus: List[Path] = typer.Option([Path("corpus")], "--corpus", "-c", help="Corpus folder (repeatable)."),
-    out: Path = typer.Option(Path("out/kg.ttl"), "--out", "-o", help="Output file: .ttl, .trig, .nq, .nt or .jsonld."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Output file: .ttl, .trig, .nq, .nt or .jsonld (default out/kg.ttl, "
+                                            "or none with --store/--endpoint)."),
     ontology: Optional[Path] = typer.Option(None, "--ontology", help="Ontology file (default: ontology/alliances.ttl)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     reason: bool = typer.Option(True, "--reason/--no-reason", help="Add OWL-RL inferences (named graph .../graph/inferred)."),
     validate: bool = typer.Option(True, "--validate/--no-validate", help="Check the SHACL shapes; write nothing on a violation."),
     shapes: Optional[Path] = typer.Option(None, "--shapes", help="SHACL shapes file (default: ontology/shapes.ttl)."),
+    store_dir: Optional[Path] = _STORE,
+    endpoint: Optional[str] = _ENDPOINT,
+    update_endpoint: Optional[str] = typer.Option(None, "--update-endpoint",
+                                                  help="SPARQL Update URL (default: derived from --endpoint; env KG_UPDATE_ENDPOINT)."),
+    graph_store: Optional[str] = typer.Option(None, "--graph-store",
+                                              help="Graph Store Protocol URL (default: derived from --endpoint; env KG_GRAPH_STORE)."),
+    auth: Optional[str] = _AUTH,
+    token: Optional[str] = _TOKEN,
 ):
     """Build the knowledge graph from the Markdown documents of the corpus."""
     from .build import build_dataset, format_for, write_dataset
     from .corpus import find_documents, read_corpus
     from .lexicon import ONTOLOGY_FILE
     from .report import print_summary, progress_bar
+    from .store import chosen, open_store, write_to_store
 
     try:
-        format_for(out)
+        kind, _ = chosen(None, store_dir, endpoint)  # --store/--endpoint (or KG_STORE/KG_ENDPOINT): write there
+        out = out or (None if kind in ("store", "endpoint") else Path("out/kg.ttl"))
+        if out is not None:
+            format_for(out)
         n = sum(len(find_documents(c)) for c in corpus)
         with progress_bar(n, enabled=not quiet and n > 20) as advance:
             docs = read_corpus(corpus)
@@ -56,12 +78,24 @@ def build(
                 report = require_conformance(validate_dataset(result.dataset, shapes or SHAPES_FILE))
             except ValidationFailed as exc:
                 typer.echo(format_report(exc.report, exc.report.violations), err=True)
-                _fail(KGError(f"{exc}; nothing written to {out}"), 1)
-        write_dataset(result.dataset, out)
+                _fail(KGError(f"{exc}; nothing written to {out or kind}"), 1)
+        written = None
+        if kind in ("store", "endpoint"):  # each named graph replaced, stale document graphs dropped
+            target = open_store(store=store_dir, endpoint=endpoint, update_endpoint=update_endpoint,
+                                graph_store=graph_store, auth=auth, token=token, writable=True)
+            try:
+                written = write_to_store(result.dataset, target)
+            finally:
+                target.close()
+        if out is not None:
+            write_dataset(result.dataset, out)
     except KGError as exc:
         _fail(exc)
     if not quiet:
-        print_summary(result.summary, out)
+        print_summary(result.summary, out if out is not None else target.description)
+        if written is not None:
+            typer.echo(f"{target.description}: {written['graphs']} named graphs replaced, "
+                       f"{written['dropped']} stale graphs dropped")
         if report is not None and report.warnings:
             typer.secho(format_report(report, report.warnings), fg=typer.colors.YELLOW)
 
@@ -70,8 +104,8 @@ def build(
 def query(
     name: Optional[str] = typer.Argument(None, help="A query of the library (`kg queries` lists them) or a .rq file."),
     expression: Optional[str] = typer.Option(None, "--expression", "-e", help="SPARQL text to run instead of NAME."),
-    graph: Path = typer.Option(Path("out/kg.ttl"), "--graph", "-g",
-                               help="Graph file: .ttl, .trig, .nt, .nq or .jsonld."),
+    graph: Optional[Path] = typer.Option(None, "--graph", "-g",
+                                         help="Graph file: .ttl, .trig, .nt, .nq or .jsonld (default out/kg.ttl)."),
     param: List[str] = typer.Option([], "--param", "-p", help="Query parameter name=value (repeatable)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f",
                                       help="SELECT/ASK: table, csv, tsv, json, xml (default table). "
@@ -81,9 +115,14 @@ def query(
     allow_update: bool = typer.Option(False, "--allow-update",
                                       help="Run SPARQL Update (on the in-memory copy; the file is unchanged)."),
     allow_service: bool = typer.Option(False, "--allow-service", help="Allow SERVICE calls to remote endpoints."),
+    store_dir: Optional[Path] = _STORE,
+    endpoint: Optional[str] = _ENDPOINT,
+    auth: Optional[str] = _AUTH,
+    token: Optional[str] = _TOKEN,
 ):
     """Run a SPARQL query (library NAME, FILE.rq or -e TEXT) over the graph and print the answer."""
-    from .query import get_query, load_store, make_query, parse_param_options, prepare, resolve_format, run_query
+    from .query import get_query, make_query, parse_param_options, prepare, resolve_format, run_query
+    from .store import open_store
 
     try:
         if (name is None) == (expression is None):
@@ -92,7 +131,7 @@ def query(
         params = parse_param_options(param)
         out_fmt = resolve_format(q, fmt)
         prepare(q, params, limit=limit, allow_update=allow_update, allow_service=allow_service)
-        store = load_store(graph)
+        store = open_store(graph, store=store_dir, endpoint=endpoint, auth=auth, token=token)
         result = run_query(store, q, params, timeout=timeout, limit=limit,
                            allow_update=allow_update, allow_service=allow_service)
         data = None if out_fmt == "table" or result.kind == "update" else result.serialize(out_fmt)
@@ -131,17 +170,22 @@ def queries(
 
 @app.command()
 def export(
-    graph: Path = typer.Option(Path("out/kg.ttl"), "--graph", "-g", help="Graph file (or Oxigraph store folder)."),
+    graph: Optional[Path] = typer.Option(None, "--graph", "-g", help="Graph file (or Oxigraph store folder); default out/kg.ttl."),
     fmt: str = typer.Option("graphml", "--format", "-f", help="graphml, gexf or json (node-link JSON)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (default: out/kg.<format>)."),
+    store_dir: Optional[Path] = _STORE,
+    endpoint: Optional[str] = _ENDPOINT,
+    auth: Optional[str] = _AUTH,
+    token: Optional[str] = _TOKEN,
 ):
     """Export the entity graph (nodes: entities; edges: facts with evidence) for NetworkX, Gephi, Cytoscape."""
     from .export import FORMATS, to_networkx, write_graph
+    from .store import open_store
 
     try:
         if fmt not in FORMATS:
             raise KGError(f"unknown --format '{fmt}' (use {', '.join(FORMATS)})")
-        G = to_networkx(graph)
+        G = to_networkx(open_store(graph, store=store_dir, endpoint=endpoint, auth=auth, token=token))
         path = write_graph(G, out or Path("out") / f"kg.{fmt}", fmt)
     except KGError as exc:
         _fail(exc)
@@ -150,18 +194,25 @@ def export(
 
 @app.command()
 def view(
-    graph: Path = typer.Option(Path("out/kg.ttl"), "--graph", "-g", help="Graph file (or Oxigraph store folder)."),
+    graph: Optional[Path] = typer.Option(None, "--graph", "-g", help="Graph file (or Oxigraph store folder); default out/kg.ttl."),
     query: Optional[str] = typer.Option(None, "--query", help="Show the subgraph a named query returns (CONSTRUCT or SELECT)."),
     param: List[str] = typer.Option([], "--param", "-p", help="Query parameter name=value (repeatable)."),
     out: Path = typer.Option(Path("out/network.html"), "--out", "-o", help="Output HTML file."),
     open_: bool = typer.Option(False, "--open", help="Open the page in the web browser."),
+    store_dir: Optional[Path] = _STORE,
+    endpoint: Optional[str] = _ENDPOINT,
+    auth: Optional[str] = _AUTH,
+    token: Optional[str] = _TOKEN,
 ):
     """Write the interactive network page: one self-contained offline HTML file."""
     from .query import parse_param_options
+    from .store import open_store
     from .view import view_graph, write_html
 
     try:
-        G = view_graph(graph, query=query, params=parse_param_options(param))
+        params = parse_param_options(param)
+        source = open_store(graph, store=store_dir, endpoint=endpoint, auth=auth, token=token)
+        G = view_graph(source, query=query, params=params)
         path = write_html(G, out, title=G.graph.get("name") if query else "alliance-kg network")
     except KGError as exc:
         _fail(exc)
@@ -174,14 +225,21 @@ def view(
 
 @app.command()
 def validate(
-    graph: Path = typer.Option(Path("out/kg.ttl"), "--graph", "-g", help="Graph file to check (.ttl, .trig, .nq, .nt, .jsonld)."),
+    graph: Optional[Path] = typer.Option(None, "--graph", "-g",
+                                         help="Graph file to check (.ttl, .trig, .nq, .nt, .jsonld); default out/kg.ttl."),
     shapes: Optional[Path] = typer.Option(None, "--shapes", help="SHACL shapes file (default: ontology/shapes.ttl)."),
+    store_dir: Optional[Path] = _STORE,
+    endpoint: Optional[str] = _ENDPOINT,
+    auth: Optional[str] = _AUTH,
+    token: Optional[str] = _TOKEN,
 ):
     """Check a built graph against the SHACL shapes; exit 1 on a violation."""
-    from .validate import SHAPES_FILE, format_report, validate_file
+    from .store import validate_source
+    from .validate import SHAPES_FILE, format_report
 
     try:
-        report = validate_file(graph, shapes or SHAPES_FILE)
+        report, graph = validate_source(shapes or SHAPES_FILE, graph, store=store_dir, endpoint=endpoint,
+                                        auth=auth, token=token)
     except KGError as exc:
         _fail(exc)
     if report.findings:
@@ -194,6 +252,23 @@ def validate(
     )
     if not report.conforms:
         raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    graph: Optional[Path] = typer.Option(None, "--graph", "-g", help="Graph file to serve (default out/kg.ttl)."),
+    store_dir: Optional[Path] = typer.Option(None, "--store", help="Oxigraph store folder to serve (kg build --store)."),
+    bind: str = typer.Option("127.0.0.1:7878", "--bind", help="HOST:PORT to listen on (loopback by default)."),
+    timeout: int = typer.Option(30, "--timeout", help="Stop a query after this many seconds."),
+):
+    """Serve the graph as a read-only SPARQL 1.1 endpoint (the Oxigraph server) until Ctrl-C."""
+    from .serve import serve as run_server
+
+    try:
+        run_server(graph, store_dir, bind=bind, timeout=timeout, echo=typer.echo,
+                   warn=lambda m: typer.secho(m, fg=typer.colors.YELLOW, err=True))
+    except KGError as exc:
+        _fail(exc)
 
 
 def main() -> None:  # console-script entry point

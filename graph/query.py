@@ -771,9 +771,14 @@ def run_query(store, query: str | NamedQuery, params: Mapping[str, str] | None =
     """
     q, text = prepare(query, params, limit=limit, allow_update=allow_update, allow_service=allow_service)
     if any(o != "SERVICE" for o in forbidden_operations(text)):
+        if getattr(store, "read_only", False) is True:  # a store folder or endpoint (graph.store): never changed here
+            raise KGError(f"'{q.name}' is a SPARQL update: {store.description} is opened for reading only "
+                          "(--allow-update works on the in-memory copy of a graph file)")
         changed = call_with_timeout(lambda: update(store, text), timeout, in_child=False)
         return QueryResult("update", b"", changed=changed)
-    return call_with_timeout(lambda: evaluate(store, text), timeout)
+    # any graph.store store works here (its query() answers like pyoxigraph's); an on-disk store or
+    # an endpoint is not safe to use from a forked child, so its timeout runs in a thread
+    return call_with_timeout(lambda: evaluate(store, text), timeout, in_child=getattr(store, "fork_safe", True))
 
 
 def call_with_timeout(fn, timeout: float | None, in_child: bool = True):
