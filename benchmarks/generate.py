@@ -121,6 +121,7 @@ class World:
     bases: list[Base]
     members: dict[str, list[tuple[str, int]]]  #: org id -> [(country id, year joined)]
     cities: dict[str, list[str]] = field(default_factory=dict)  #: country id -> city ids
+    founded: dict[str, int] = field(default_factory=dict)  #: org id -> founding year
 
 
 def _forbidden_words(lex: Lexicon) -> set[str]:
@@ -178,11 +179,12 @@ def make_world(seed: int, n_docs: int, lex: Lexicon | None = None) -> World:
     for org in orgs:
         chosen = sorted(rng.sample(countries, rng.randint(6, 24)))
         members[org] = [(c, rng.randint(1950, 2020)) for c in chosen]
+    founded = {org: min(y for _, y in m) - rng.randint(0, 5) for org, m in members.items()}
     cities: dict[str, list[str]] = {}
     for city, country in sorted(CITY_COUNTRY.items()):
         if city in lex.entities and country in lex.entities:
             cities.setdefault(country, []).append(city)
-    return World(bases=bases, members=members, cities=cities)
+    return World(bases=bases, members=members, cities=cities, founded=founded)
 
 
 # --------------------------------------------------------------------------- one article
@@ -250,6 +252,8 @@ class _Article:
         the = "" if name.isupper() else "the "
         out = [f"{the.capitalize()}{name} remains a pillar of regional security." if rng.random() < 0.5 else
                f"{name} has shaped the security policy of the region for decades."]
+        if rng.random() < 0.3:
+            out.append(f"{the.capitalize()}{name} was founded in {self.world.founded[org]}.")
         t = rng.randrange(4)
         picked = rng.sample(members, min(len(members), rng.randint(2, 4)))
         labels = [self.label(c) for c, _ in picked]
@@ -270,7 +274,8 @@ class _Article:
 
     def cooperation_sentences(self) -> list[str]:
         a, b = self.rng.sample(_COOP_AREAS, 2)
-        return [f"Cooperation covers {a} and {b}.", f"Threats such as {self.rng.choice(_THREATS)} shape the agenda."]
+        return [f"The alliance's cooperation covers {a} and {b}.",
+                f"Its agenda is shaped by threats such as {self.rng.choice(_THREATS)}."]
 
     # -- the whole article
 

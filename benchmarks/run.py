@@ -52,7 +52,7 @@ QUERY_PARAMS = {
     "evidence": {"entity_iri": "akr:incirlik-air-base"},
 }
 #: queries that join several patterns and sort or filter (the "join" goal: >= 100x faster than rdflib)
-JOIN_QUERIES = ("base-locations", "shared-bases", "bases-shared-with", "memberships", "evidence")
+JOIN_QUERIES = ("base-locations", "shared-bases", "memberships", "bases-shared-with", "evidence")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -262,7 +262,7 @@ def worker_rdflib(a: dict) -> None:
 
     signal.signal(signal.SIGALRM, alarm)
     skip = set(a.get("skip", ()))
-    for q in sorted(list_queries(), key=lambda q: (q.name not in JOIN_QUERIES, q.name)):  # the join queries first
+    for q in sorted(list_queries(), key=lambda q: (JOIN_QUERIES.index(q.name) if q.name in JOIN_QUERIES else 99, q.name)):  # the join queries first
         if q.name in skip:
             continue
         _q, text = prepare(q.name, QUERY_PARAMS.get(q.name))
