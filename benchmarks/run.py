@@ -501,6 +501,55 @@ def _fmt_s(x) -> str:
     return f"{x * 1e6:.0f}us"
 
 
+def goals(res: dict) -> list[tuple[str, str, bool | None]]:
+    """(goal, what was measured, met?) for the project's performance goals."""
+    out: list[tuple[str, str, bool | None]] = []
+    builds = [_merged(b["results"]) for b in res.get("build", [])]
+    builds = [b for b in builds if "build_s" in b]
+    if len(builds) >= 2:
+        rates = [b["documents"] / (b["read_s"] + b["build_s"]) for b in builds]
+        drop = rates[-1] / max(rates)
+        out.append(("build throughput linear in documents (docs/s at the largest size >= 80% of the best)",
+                    ", ".join(f"{b['documents']:,}: {r:.0f} docs/s" for b, r in zip(builds, rates)), drop >= 0.8))
+    big = list(res.get("queries", {}).items())[-1:] if res.get("queries") else []
+    for label, q in big:
+        kg = {r["query"]: r for r in q["oxigraph"]["results"] if "query" in r}
+        rd = {r["query"]: r for r in (q["rdflib"]["results"] if q["rdflib"] else []) if "query" in r}
+        joins = [n for n in JOIN_QUERIES if n in kg]
+        worst = max(joins, key=lambda n: kg[n]["kg_s"] / kg[n]["raw_s"])
+        ratio = kg[worst]["kg_s"] / kg[worst]["raw_s"]
+        out.append((f"join queries within 1.3x of raw pyoxigraph on {label}",
+                    f"worst {worst} {ratio:.2f}x", ratio <= 1.3))
+        parts, ok = [], True
+        for n in joins:
+            r = rd.get(n)
+            if r and "s" in r:
+                x = r["s"] / kg[n]["kg_s"]
+                parts.append(f"{n} {x:,.0f}x")
+                ok = ok and x >= 100
+            elif r and "timeout_s" in r:
+                parts.append(f"{n} >{r['timeout_s'] / kg[n]['kg_s']:,.0f}x (rdflib stopped at {r['timeout_s']} s)")
+            elif n in q["rdflib_skipped"]:
+                parts.append(f"{n} skipped in rdflib")
+            else:
+                parts.append(f"{n} not comparable")
+        out.append((f"join queries >= 100x faster than rdflib Memory on {label}", "; ".join(parts), ok))
+    v = res.get("view") or {}
+    pages = [r for r in v.get("results", []) if "view_nodes" in r and "first_frame_s" in r]
+    if pages:
+        top = max(pages, key=lambda r: r["view_nodes"])
+        total = top["python_s"] + top["first_frame_s"]
+        out.append((f"{top['view_nodes']:,}-node page ready in under 3 s",
+                    f"write_html {top['python_s']:.2f} s + first frame {top['first_frame_s']:.2f} s = {total:.2f} s",
+                    total < 3))
+    else:
+        out.append(("5,000-node page ready in under 3 s", "not measured: view not available", None))
+    c = res.get("cold_build", {}).get("default", {})
+    if "median_s" in c:
+        out.append(("cold `kg build` of corpus/ under 1.5 s", f"median {c['median_s']:.2f} s", c["median_s"] < 1.5))
+    return out
+
+
 def print_tables(res: dict) -> None:
     m = res["machine"]
     print()
@@ -594,6 +643,11 @@ def print_tables(res: dict) -> None:
         else:
             print(f"  {label:<22} failed: {r.get('error')}")
     print("  imports (fresh interpreter): " + ", ".join(f"{k} {_fmt_s(v)}" for k, v in res["imports"].items()))
+    print()
+    print("Goals")
+    for goal, measured, met in res.get("goals", []):
+        mark = "met" if met else ("NOT met" if met is False else "n/a")
+        print(f"  [{mark:^7}] {goal}: {measured}")
     print(f"\nTotal {res['total_s'] / 60:.1f} min")
 
 
@@ -661,6 +715,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     res["total_s"] = time.perf_counter() - t_all
+    res["goals"] = goals(res)
     print_tables(res)
     if out_file:
         out_file.write_text(json.dumps(res, indent=1, sort_keys=True) + "\n", encoding="utf-8")
