@@ -554,7 +554,8 @@ def print_tables(res: dict) -> None:
     m = res["machine"]
     print()
     print(f"alliance-kg benchmarks: {m['nproc']} cores ({m['cpu']}), {m['ram']}, Python {m['python']}, "
-          f"rdflib {m['rdflib']}, pyoxigraph {m['pyoxigraph']}")
+          f"rdflib {m['rdflib']}, pyoxigraph {m['pyoxigraph']}; load average {m['loadavg_at_start'][0]} at start, "
+          f"{m.get('loadavg_at_end', ['?'])[0]} at end")
     print()
     print("Extraction and build (one process per size; s = seconds)")
     hdr = f"{'docs':>7} {'MB':>6} {'read':>6} {'extract':>8} {'ex doc/s':>8} {'rdf':>7} {'docs/s':>7} {'MB/s':>6} {'quads':>9} {'ttl write':>9} {'peak MB':>8} {'P':>5} {'R':>5} {'F1':>5}"
@@ -715,6 +716,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     res["total_s"] = time.perf_counter() - t_all
+    res["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     res["goals"] = goals(res)
     print_tables(res)
     if out_file:
