@@ -652,6 +652,75 @@ def print_tables(res: dict) -> None:
     print(f"\nTotal {res['total_s'] / 60:.1f} min")
 
 
+def markdown(res: dict) -> str:
+    """The results as Markdown tables (for README "## Performance")."""
+    L: list[str] = []
+    L.append("| documents | text MB | read | extract | extract docs/s | RDF | docs/s | MB/s | quads | Turtle write | peak MB | P | R | F1 |")
+    L.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for b in res["build"]:
+        r = _merged(b["results"])
+        if "build_s" not in r:
+            continue
+        sc = r["score"]["all"]
+        total = r["read_s"] + r["build_s"]
+        L.append(f"| {r['documents']:,} | {r['text_mb']:.1f} | {_fmt_s(r['read_s'])} | {_fmt_s(r['extract_s'])} | "
+                 f"{r['documents'] / r['extract_s']:.0f} | {_fmt_s(r['rdf_s'])} | {r['documents'] / total:.0f} | "
+                 f"{r['text_mb'] / total:.2f} | {r['quads']:,} | {_fmt_s(r.get('write_turtle_s'))} | {r['maxrss_mb']:,.0f} | "
+                 f"{sc['precision']:.3f} | {sc['recall']:.3f} | {sc['f1']:.3f} |")
+    L.append("")
+    for label, q in res["queries"].items():
+        oxr = _merged(q["oxigraph"]["results"])
+        rdr = _merged(q["rdflib"]["results"]) if q["rdflib"] else {}
+        L.append(f"**Queries on {label}** ({q['triples']:,} triples). Load: graph.query {_fmt_s(oxr.get('load_kg_s'))}, "
+                 f"raw pyoxigraph {_fmt_s(oxr.get('load_raw_s'))}, rdflib parse "
+                 f"{_fmt_s(rdr.get('parse_s')) if rdr else 'not run'}. Peak memory: Oxigraph worker {oxr.get('maxrss_mb', 0):,.0f} MB"
+                 + (f", rdflib worker {rdr.get('maxrss_mb', 0):,.0f} MB." if rdr else "."))
+        L.append("")
+        L.append("| query | rows | graph.query | raw pyoxigraph | ratio | rdflib Memory | rdflib / graph.query |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|")
+        rd = {r["query"]: r for r in (q["rdflib"]["results"] if q["rdflib"] else []) if "query" in r}
+        for r in q["oxigraph"]["results"]:
+            if "query" not in r:
+                continue
+            x = rd.get(r["query"])
+            if x and "s" in x:
+                rs, ratio = _fmt_s(x["s"]), f"{x['s'] / r['kg_s']:,.0f}x"
+            elif x and "timeout_s" in x:
+                rs, ratio = f"> {x['timeout_s']} s (stopped)", f"> {x['timeout_s'] / r['kg_s']:,.0f}x"
+            elif x:
+                rs, ratio = ("not run (budget)" if "budget" in x["error"] else "cannot parse (LATERAL)" if "LATERAL" in x["error"]
+                             else "error"), ""
+            elif r["query"] in q["rdflib_skipped"]:
+                rs, ratio = "skipped", ""
+            elif q["rdflib"]:
+                rs, ratio = "-", ""
+            else:
+                rs, ratio = "not run", ""
+            L.append(f"| {r['query']} | {r['rows']:,} | {_fmt_s(r['kg_s'])} | {_fmt_s(r['raw_s'])} | "
+                     f"{r['kg_s'] / r['raw_s']:.2f}x | {rs} | {ratio} |")
+        for name, why in q["rdflib_skipped"].items():
+            L.append(f"\n*rdflib {name}: {why}.*")
+        L.append("")
+    v = res.get("view") or {}
+    if "results" in v:
+        vr = _merged(v["results"])
+        L.append(f"**Network page** (best-connected nodes of the {res['sizes'][-1]:,}-document graph; to_networkx of the whole "
+                 f"graph: {_fmt_s(vr.get('to_networkx_s'))} for {vr.get('nodes', 0):,} nodes)")
+        L.append("")
+        L.append("| nodes | edges | write_html (Python) | HTML MB | first frame in Chromium |")
+        L.append("|---:|---:|---:|---:|---:|")
+        for r in v["results"]:
+            if "view_nodes" in r:
+                ff = _fmt_s(r["first_frame_s"]) if "first_frame_s" in r else r.get("browser_error", r.get("error", "-"))
+                L.append(f"| {r['view_nodes']:,} | {r.get('edges', 0):,} | {_fmt_s(r.get('python_s'))} | {r.get('html_mb', 0):.1f} | {ff} |")
+        L.append("")
+    L.append("**Goals**")
+    L.append("")
+    for goal, measured, met in res.get("goals", []):
+        L.append(f"- {'met' if met else ('**not met**' if met is False else 'n/a')}: {goal}: {measured}")
+    return "\n".join(L) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     ap.add_argument("--worker", help=argparse.SUPPRESS)
@@ -664,7 +733,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=None, help="results file (default benchmarks/results.json)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the generated corpora and graphs in this folder")
+    ap.add_argument("--markdown", type=Path, default=None, help="print a results file as Markdown tables and exit")
     args = ap.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text(encoding="utf-8"))))
+        return 0
     if args.worker:
         WORKERS[args.worker](json.loads(args.worker_args))
         return 0
@@ -720,7 +793,7 @@ def main(argv: list[str] | None = None) -> int:
     res["goals"] = goals(res)
     print_tables(res)
     if out_file:
-        out_file.write_text(json.dumps(res, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        out_file.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {out_file}")
     return 0
 
