@@ -168,7 +168,7 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
         url = endpoint_url(host, port)
         wait_ready(proc, url, log=log)
         echo(f"SPARQL endpoint (read-only): {url}")
-        echo(f"Query page: {url.rsplit('/', 1)[0]}/  (Oxigraph's YASGUI page; it loads its scripts from a CDN)")
+        echo(f"Query page: {url.rsplit('/', 1)[0]}/  (Oxigraph's YASGUI page; its autocompletion asks prefix.cc and LOV online)")
         echo(f"Try: {curl_line(url)}")
         echo("Press Ctrl-C to stop.")
         if ready is not None:

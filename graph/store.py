@@ -227,12 +227,22 @@ class EndpointStore:
         self._lateral = True  # until the endpoint refuses it
         self._checked_union = False
         self._headers: dict[str, str] = {"User-Agent": "alliance-kg"}
+        self._opener = urllib.request.build_opener()
         if auth and token:
             raise KGError("give --auth USER:PASSWORD or --token TOKEN, not both")
         if auth:
             if ":" not in auth:
                 raise KGError("--auth takes USER:PASSWORD")
+            # HTTP Basic up front (Fuseki, GraphDB, ...); HTTP Digest when the server asks for it
+            # (Virtuoso's /sparql-auth): urllib answers the challenge and sends the request again
             self._headers["Authorization"] = "Basic " + base64.b64encode(auth.encode("utf-8")).decode("ascii")
+            user, _, password = auth.partition(":")
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            for url in (self.endpoint, self.update_endpoint, self.graph_store):
+                if url:
+                    root = urllib.parse.urlsplit(url)
+                    passwords.add_password(None, f"{root.scheme}://{root.netloc}/", user, password)
+            self._opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
         elif token:
             self._headers["Authorization"] = "Bearer " + token
 
@@ -247,7 +257,7 @@ class EndpointStore:
             headers["Accept"] = accept
         req = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with self._opener.open(req, timeout=self.timeout) as resp:
                 return resp.read()
         except urllib.error.HTTPError as exc:
             if ok_missing and exc.code == 404:
