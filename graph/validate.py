@@ -189,6 +189,14 @@ def path_text(shapes: Graph, path) -> str:
     return "[]"
 
 
+def _specific_message(messages: list[str], shapes: Graph, node_shape) -> str:
+    """The most specific of a result's messages: a constraint's or property shape's own message
+    rather than the general message of its node shape (pyshacl reports both)."""
+    general = {str(m) for m in shapes.objects(node_shape, SH.message)} if node_shape is not None else set()
+    specific = [m for m in messages if m not in general]
+    return (specific or messages or [""])[0]
+
+
 def _node_shape(shapes: Graph, shape) -> URIRef | None:
     """The named node shape a (possibly blank) result shape belongs to."""
     seen = set()
@@ -255,7 +263,7 @@ def findings_from(results: Graph, data: Graph, shapes: Graph) -> list[Finding]:
             label=str(label) if label is not None else "",
             path=ptext,
             value=_short(data, value),
-            message=messages[0] if messages else "",
+            message=_specific_message(messages, shapes, shape),
             shape=_short(shapes, shape),
             constraint=component,
             evidence=evidence_for(data, focus, path, value),
