@@ -310,45 +310,45 @@ def build_dataset(docs: list[Document], ontology: str | Path = ONTOLOGY_FILE, pr
     return BuildResult(dataset=ds, summary=summary, extractions=extractions)
 
 
-def _union(ds: Dataset) -> Graph:
-    g = Graph()
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns, override=True, replace=True)
-    for s, p, o, _c in ds.quads((None, None, None, None)):
-        g.add((s, p, o))
-    return g
-
-
-def _stable_blank_nodes(ds: Dataset) -> Dataset:
-    """A copy of ``ds`` whose blank nodes carry labels derived from the graph's content (RDFC-style
-    canonical hashing, ``rdflib.compare``), so that two builds print the same labels."""
-    from rdflib.compare import to_canonical_graph
+def _stable_graphs(ds: Dataset) -> list[Graph]:
+    """The dataset's non-empty graphs in IRI order, blank nodes relabelled from their content
+    (canonical hashing, ``rdflib.compare``) so that two builds print the same labels. Only graphs
+    that hold blank nodes (the ontology's OWL axioms) are copied."""
     from rdflib import BNode
+    from rdflib.compare import to_canonical_graph
 
-    out = Dataset()
-    for prefix, ns in ds.namespaces():
-        out.bind(prefix, ns, override=True, replace=True)
-    for g in ds.graphs():
-        target = out.graph(g.identifier)
-        if any(isinstance(t, BNode) for triple in g for t in triple):
-            g = to_canonical_graph(g)
-        for t in g:
-            target.add(t)
-    return out
-
-
-def _trig(ds: Dataset) -> str:
-    """TriG with the named graphs in IRI order (rdflib's own TriG writer orders them at random)."""
-    prefixes: set[str] = set()
-    blocks = []
+    out = []
     for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
         if len(g) == 0:
             continue
-        body = Graph()
-        for prefix, ns in ds.namespaces():
-            body.bind(prefix, ns, override=True, replace=True)
-        for t in g:
-            body.add(t)
+        if any(isinstance(t, BNode) for triple in g for t in triple):
+            canon = to_canonical_graph(g)
+            g = Graph(identifier=g.identifier)
+            g.addN((s, p, o, g) for s, p, o in canon)
+        out.append(g)
+    return out
+
+
+def _bound(g: Graph, ds: Dataset) -> Graph:
+    for prefix, ns in ds.namespaces():
+        g.bind(prefix, ns, override=True, replace=True)
+    return g
+
+
+def _union_of(graphs: list[Graph], ds: Dataset) -> Graph:
+    u = _bound(Graph(), ds)
+    for g in graphs:
+        u.addN((s, p, o, u) for s, p, o in g)
+    return u
+
+
+def _trig(graphs: list[Graph], ds: Dataset) -> str:
+    """TriG with the named graphs in IRI order (rdflib's own TriG writer orders them at random)."""
+    prefixes: set[str] = set()
+    blocks = []
+    for g in graphs:
+        body = _bound(Graph(), ds)
+        body.addN((s, p, o, body) for s, p, o in g)
         lines = body.serialize(format="turtle").splitlines()
         prefixes.update(line for line in lines if line.startswith("@prefix"))
         blocks.append("")
@@ -356,6 +356,10 @@ def _trig(ds: Dataset) -> str:
         blocks.extend("    " + line for line in lines if line.strip() and not line.startswith("@prefix"))
         blocks.append("}")
     return "\n".join(sorted(prefixes) + blocks) + "\n"
+
+
+def _sorted_lines(lines) -> bytes:
+    return ("\n".join(sorted(set(line for line in lines if line.strip()))) + "\n").encode("utf-8")
 
 
 def _sorted_jsonld(g: Graph) -> str:
@@ -376,19 +380,18 @@ def _sorted_jsonld(g: Graph) -> str:
 def serialize(ds: Dataset, fmt: str) -> bytes:
     """Serialise deterministically: blank nodes labelled from their content, subjects and graphs sorted,
     line formats sorted line by line."""
-    ds = _stable_blank_nodes(ds)
+    graphs = _stable_graphs(ds)
     if fmt == "turtle":
-        return _union(ds).serialize(format="turtle").encode("utf-8")
+        return _union_of(graphs, ds).serialize(format="turtle").encode("utf-8")
     if fmt == "trig":
-        return _trig(ds).encode("utf-8")
+        return _trig(graphs, ds).encode("utf-8")
     if fmt == "nt":
-        lines = _union(ds).serialize(format="nt").splitlines()
-        return ("\n".join(sorted(set(l for l in lines if l.strip()))) + "\n").encode("utf-8")
+        return _sorted_lines(line for g in graphs for line in g.serialize(format="nt").splitlines())
     if fmt == "nquads":
-        lines = ds.serialize(format="nquads").splitlines()
-        return ("\n".join(sorted(set(l for l in lines if l.strip()))) + "\n").encode("utf-8")
+        return _sorted_lines(line[:-1] + f"<{g.identifier}> ." for g in graphs
+                             for line in g.serialize(format="nt").splitlines() if line.strip())
     if fmt == "json-ld":
-        return _sorted_jsonld(_union(ds)).encode("utf-8")
+        return _sorted_jsonld(_union_of(graphs, ds)).encode("utf-8")
     raise KGError(f"unsupported output format {fmt}")
 
 
