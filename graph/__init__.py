@@ -47,6 +47,7 @@ _EXPORTS = {
     "query_rows": "query",
     "query_df": "query",
     "QueryResult": "query",
+    "open_store": "store",
     "AKG": "namespaces",
     "AKR": "namespaces",
     "AKV": "namespaces",

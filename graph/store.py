@@ -27,9 +27,7 @@ from __future__ import annotations
 import base64
 import os
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any, Mapping, Protocol, runtime_checkable
 
@@ -226,6 +224,8 @@ class EndpointStore:
         self.timeout = timeout
         self._lateral = True  # until the endpoint refuses it
         self._checked_union = False
+        import urllib.request  # here, not at the top: it costs ~0.1 s of start-up (ssl, http.client)
+
         self._headers: dict[str, str] = {"User-Agent": "alliance-kg"}
         self._opener = urllib.request.build_opener()
         if auth and token:
@@ -250,6 +250,9 @@ class EndpointStore:
 
     def _request(self, method: str, url: str, body: bytes | None, content_type: str | None = None,
                  accept: str | None = None, ok_missing: bool = False) -> bytes:
+        import urllib.error
+        import urllib.request
+
         headers = dict(self._headers)
         if content_type:
             headers["Content-Type"] = content_type
