@@ -484,10 +484,12 @@ def dataset_graphs(ds) -> list[tuple[str, bytes]]:
 
     Blank nodes get labels derived from the graph's content, as in the files ``kg build`` writes.
     """
-    from .build import _stable_blank_nodes
+    from . import build
 
+    stable = getattr(build, "_stable_graphs", None)  # build.py's own relabelling, as its files use
+    graphs = stable(ds) if stable is not None else list(ds.graphs())
     out = []
-    for g in _stable_blank_nodes(ds).graphs():
+    for g in graphs:
         if len(g) == 0:
             continue
         iri = str(g.identifier)
