@@ -26,7 +26,7 @@ def _fail(exc: Exception, code: int = 2) -> None:
 # with none given, the environment variables KG_STORE / KG_ENDPOINT (KG_AUTH, KG_TOKEN) decide
 _STORE = typer.Option(None, "--store", help="A persistent Oxigraph store folder instead of a file (env KG_STORE).")
 _ENDPOINT = typer.Option(None, "--endpoint", help="A SPARQL 1.1 query endpoint URL (env KG_ENDPOINT).")
-_AUTH = typer.Option(None, "--auth", help="USER:PASSWORD for the endpoint (HTTP Basic; env KG_AUTH).")
+_AUTH = typer.Option(None, "--auth", help="USER:PASSWORD for the endpoint (HTTP Basic, or Digest when asked; env KG_AUTH).")
 _TOKEN = typer.Option(None, "--token", help="Bearer token for the endpoint (env KG_TOKEN).")
 
 
