@@ -704,7 +704,7 @@ def markdown(res: dict) -> str:
     if "results" in v:
         vr = _merged(v["results"])
         L.append(f"**Network page** (best-connected nodes of the {res['sizes'][-1]:,}-document graph; to_networkx of the whole "
-                 f"graph: {_fmt_s(vr.get('to_networkx_s'))} s for {vr.get('nodes', 0):,} nodes)")
+                 f"graph: {vr.get('to_networkx_s', 0):.2f} s for {vr.get('nodes', 0):,} nodes)")
         L.append("")
         L.append("| nodes | edges | write_html (Python) | HTML MB | first frame in Chromium |")
         L.append("|---:|---:|---:|---:|---:|")
