@@ -33,6 +33,7 @@ _EXPORTS = {
     "extract_corpus": "extract",
     "load_lexicon": "lexicon",
     "build_dataset": "build",
+    "build_graph": "build",
     "write_dataset": "build",
     "BuildResult": "build",
     "add_inferences": "reason",

@@ -35,7 +35,7 @@ from .corpus import Document
 from .errors import KGError
 from .extract import Extraction, Fact, extract_document
 from .lexicon import ONTOLOGY_FILE, Entity, load_lexicon, parse_turtle, slugify
-from .namespaces import AKG, AKR, AKV, GEO, OA, ONTOLOGY_GRAPH, PREFIXES, WD, WGS, document_graph
+from .namespaces import AKG, AKR, AKV, ENTITIES_GRAPH, GEO, OA, ONTOLOGY_GRAPH, PREFIXES, WD, WGS, document_graph
 
 #: datatype properties whose facts carry a literal object
 LITERAL_PROPS = {"startYear": XSD.gYear, "endYear": XSD.gYear}
@@ -62,6 +62,7 @@ class BuildResult:
     dataset: Dataset
     summary: Summary
     extractions: list[Extraction]
+    report: object = None  #: the validation report (graph.validate.ValidationReport) when validated
 
 
 # --------------------------------------------------------------------------- IRIs
@@ -125,8 +126,10 @@ def _object_term(fact: Fact, entities: dict[str, Entity]):
     return entity_iri(entities[fact.object])
 
 
-def _write_document(g: Graph, ex: Extraction, entities: dict[str, Entity]) -> int:
-    """Write one document's resource, entities and facts into ``g``; return the evidence count."""
+def _write_document(g: Graph, ex: Extraction, entities: dict[str, Entity], described: Graph) -> int:
+    """Write one document's resource, mentions and evidence into ``g``; the entities it uses and the facts
+    it states (direct triples and statement nodes) go into ``described``, one graph shared by all
+    documents, so that the union of the named graphs holds every triple once. Return the evidence count."""
     doc = ex.doc
     d = document_iri(doc.path)
     g.add((d, RDF.type, AKG.Document))
@@ -141,7 +144,7 @@ def _write_document(g: Graph, ex: Extraction, entities: dict[str, Entity]) -> in
         ent = entities.get(eid)
         if ent is None:
             continue
-        _describe(g, ent, entities)
+        _describe(described, ent, entities)
         if not ent.iri:
             g.add((entity_iri(ent), AKG.mentionedIn, d))
     n_evidence = 0
@@ -149,16 +152,16 @@ def _write_document(g: Graph, ex: Extraction, entities: dict[str, Entity]) -> in
         s = entity_iri(entities[fact.subject])
         p = AKG[fact.prop]
         o = _object_term(fact, entities)
-        g.add((s, p, o))
+        described.add((s, p, o))
         st = statement_iri(s, p, o)
-        g.add((st, RDF.type, AKG.Statement))
-        g.add((st, AKG.statementSubject, s))
-        g.add((st, AKG.statementProperty, p))
-        g.add((st, AKG.statementObject, o))
+        described.add((st, RDF.type, AKG.Statement))
+        described.add((st, AKG.statementSubject, s))
+        described.add((st, AKG.statementProperty, p))
+        described.add((st, AKG.statementObject, o))
         if fact.start_year:
-            g.add((st, AKG.startYear, Literal(str(fact.start_year), datatype=XSD.gYear)))
+            described.add((st, AKG.startYear, Literal(str(fact.start_year), datatype=XSD.gYear)))
         if fact.end_year:
-            g.add((st, AKG.endYear, Literal(str(fact.end_year), datatype=XSD.gYear)))
+            described.add((st, AKG.endYear, Literal(str(fact.end_year), datatype=XSD.gYear)))
         ev = fact.evidence
         e = evidence_iri(st, ev.doc, ev.start, ev.end)
         if (st, PROV.wasDerivedFrom, e) not in g:
@@ -292,9 +295,10 @@ def build_dataset(docs: list[Document], ontology: str | Path = ONTOLOGY_FILE, pr
     entities = merge_entities(extractions)
     summary = Summary(documents=len(docs))
     summary.conflicts = one_country_per_place(extractions, entities) + one_value_per_year(extractions, entities)
+    described = ds.graph(ENTITIES_GRAPH)
     for ex in extractions:
         g = ds.graph(document_graph(slugify(ex.doc.path.rsplit(".", 1)[0])))
-        summary.evidence += _write_document(g, ex, entities)
+        summary.evidence += _write_document(g, ex, entities, described)
         if not ex.mentions:
             summary.empty_documents.append(ex.doc.path)
     seen_entities = {e for ex in extractions for e in ex.mentions} | {
@@ -308,6 +312,32 @@ def build_dataset(docs: list[Document], ontology: str | Path = ONTOLOGY_FILE, pr
     summary.facts = Counter(p for _, p, _ in keys)
     summary.triples = len(ds)
     return BuildResult(dataset=ds, summary=summary, extractions=extractions)
+
+
+def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = True, validate: bool = True,
+                shapes: str | Path | None = None, progress=None) -> BuildResult:
+    """The whole build as ``kg build`` runs it: read the corpus folder(s), extract, write the RDF
+    dataset, add the OWL-RL inferences and check the SHACL shapes.
+
+    Raises ``graph.validate.ValidationFailed`` (its ``report`` lists the violations) when the graph does
+    not conform, so that callers write nothing.
+
+    >>> result = build_graph("corpus")                   # doctest: +SKIP
+    >>> result.summary.inferred, result.report.conforms  # doctest: +SKIP
+    (40, True)
+    """
+    from .corpus import read_corpus
+
+    result = build_dataset(read_corpus(corpus), ontology=ontology, progress=progress)
+    if reason:
+        from .reason import add_inferences
+
+        result.summary.inferred = add_inferences(result.dataset)
+    if validate:
+        from .validate import SHAPES_FILE, require_conformance, validate_dataset
+
+        result.report = require_conformance(validate_dataset(result.dataset, shapes or SHAPES_FILE))
+    return result
 
 
 def _stable_graphs(ds: Dataset) -> list[Graph]:

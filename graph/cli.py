@@ -51,8 +51,8 @@ def build(
     token: Optional[str] = _TOKEN,
 ):
     """Build the knowledge graph from the Markdown documents of the corpus."""
-    from .build import build_dataset, format_for, write_dataset
-    from .corpus import find_documents, read_corpus
+    from .build import build_graph, format_for, write_dataset
+    from .corpus import find_documents
     from .lexicon import ONTOLOGY_FILE
     from .report import print_summary, progress_bar
     from .store import chosen, open_store, write_to_store
@@ -63,22 +63,16 @@ def build(
         if out is not None:
             format_for(out)
         n = sum(len(find_documents(c)) for c in corpus)
-        with progress_bar(n, enabled=not quiet and n > 20) as advance:
-            docs = read_corpus(corpus)
-            result = build_dataset(docs, ontology=ontology or ONTOLOGY_FILE, progress=advance)
-        if reason:  # reasoning and validation: graph/reason.py, graph/validate.py
-            from .reason import add_inferences
+        from .validate import ValidationFailed, format_report
 
-            result.summary.inferred = add_inferences(result.dataset)
-        report = None
-        if validate:
-            from .validate import SHAPES_FILE, ValidationFailed, format_report, require_conformance, validate_dataset
-
-            try:
-                report = require_conformance(validate_dataset(result.dataset, shapes or SHAPES_FILE))
-            except ValidationFailed as exc:
-                typer.echo(format_report(exc.report, exc.report.violations), err=True)
-                _fail(KGError(f"{exc}; nothing written to {out or kind}"), 1)
+        try:
+            with progress_bar(n, enabled=not quiet and n > 20) as advance:
+                result = build_graph(corpus, ontology or ONTOLOGY_FILE, reason=reason, validate=validate,
+                                     shapes=shapes, progress=advance)
+        except ValidationFailed as exc:
+            typer.echo(format_report(exc.report, exc.report.violations), err=True)
+            _fail(KGError(f"{exc}; nothing written to {out or kind}"), 1)
+        report = result.report
         written = None
         if kind in ("store", "endpoint"):  # each named graph replaced, stale document graphs dropped
             target = open_store(store=store_dir, endpoint=endpoint, update_endpoint=update_endpoint,

@@ -24,6 +24,7 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 INFERRED_GRAPH = GRAPH["inferred"]
+ENTITIES_GRAPH = GRAPH["entities"]  #: entities (labels, types, reference data) and facts (direct triples, statements), once
 
 
 def document_graph(doc_slug: str):
@@ -53,5 +54,5 @@ PREFIXES: dict[str, str] = {
 
 __all__ = [
     "AKG", "AKV", "AKR", "GRAPH", "OA", "SCHEMA", "GEO", "WGS", "WD", "ORG", "PREFIXES",
-    "ONTOLOGY_GRAPH", "INFERRED_GRAPH", "document_graph", "RDF", "RDFS", "OWL", "SKOS", "XSD", "DCTERMS", "PROV",
+    "ONTOLOGY_GRAPH", "INFERRED_GRAPH", "ENTITIES_GRAPH", "document_graph", "RDF", "RDFS", "OWL", "SKOS", "XSD", "DCTERMS", "PROV",
 ]

@@ -97,10 +97,12 @@ def test_entities_carry_reference_data(built_graph):
     assert (row["wd"].value, row["iso"].value) == ("http://www.wikidata.org/entity/Q43", "TUR")
 
 
-def test_documents_assert_the_most_specific_type_only(built_trig):
+def test_entities_are_described_once_with_the_most_specific_type_only(built_trig):
     st = ox.Store()
     st.load(path=str(built_trig), format=ox.RdfFormat.TRIG)
-    q = """SELECT ?t WHERE { GRAPH <https://w3id.org/alliance-kg/graph/doc/shared-military-bases> {
+    q = """SELECT ?g WHERE { GRAPH ?g { <https://w3id.org/alliance-kg/id/turkey> <http://www.w3.org/2000/01/rdf-schema#label> ?l } }"""
+    assert [r["g"].value for r in st.query(q)] == ["https://w3id.org/alliance-kg/graph/entities"]
+    q = """SELECT ?t WHERE { GRAPH <https://w3id.org/alliance-kg/graph/entities> {
              <https://w3id.org/alliance-kg/id/incirlik-air-base> a ?t } }"""
     assert [r["t"].value for r in st.query(q)] == ["https://w3id.org/alliance-kg/ontology#AirBase"]
 
@@ -149,6 +151,7 @@ def test_trig_keeps_one_named_graph_per_document(built_trig):
     assert "https://w3id.org/alliance-kg/graph/doc/shared-military-bases" in graphs
     assert "https://w3id.org/alliance-kg/graph/doc/strategic-military-alliances" in graphs
     assert "https://w3id.org/alliance-kg/graph/ontology" in graphs
+    assert "https://w3id.org/alliance-kg/graph/entities" in graphs
 
 
 def test_a_fact_stated_in_two_documents_is_one_statement_with_two_evidences(tmp_path):

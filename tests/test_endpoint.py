@@ -91,7 +91,7 @@ def server(tmp_path_factory):
         trig = tmp / "kg.trig"
         r = run_kg("build", "--corpus", CORPUS, "--endpoint", url, "--out", trig)
         assert r.returncode == 0, r.stderr
-        assert "4 named graphs replaced" in r.stdout
+        assert "5 named graphs replaced" in r.stdout
         yield url, trig
     finally:
         stop(proc)
@@ -124,6 +124,7 @@ def test_build_wrote_every_named_graph(remote, local):
     assert remote.graphs() == [
         "https://w3id.org/alliance-kg/graph/doc/shared-military-bases",
         "https://w3id.org/alliance-kg/graph/doc/strategic-military-alliances",
+        "https://w3id.org/alliance-kg/graph/entities",
         "https://w3id.org/alliance-kg/graph/inferred",
         "https://w3id.org/alliance-kg/graph/ontology",
     ]

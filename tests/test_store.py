@@ -31,7 +31,7 @@ def built_store(tmp_path_factory):
     r = run_kg("build", "--corpus", CORPUS, "--store", db, "--out", trig)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith(f"Built {trig}: 2 documents")
-    assert f"store {db}: 4 named graphs replaced, 0 stale graphs dropped" in r.stdout
+    assert f"store {db}: 5 named graphs replaced, 0 stale graphs dropped" in r.stdout
     return db, trig
 
 
@@ -57,7 +57,7 @@ def test_rebuild_replaces_graphs_and_never_duplicates(tmp_path):
     assert run_kg("build", "--corpus", corpus, "--store", db, "-q").returncode == 0
     first = quads(db)
     assert sorted(first) == [DOC + "shared-military-bases", DOC + "strategic-military-alliances",
-                             GRAPH_NS + "inferred", GRAPH_NS + "ontology"]
+                             GRAPH_NS + "entities", GRAPH_NS + "inferred", GRAPH_NS + "ontology"]
     assert run_kg("build", "--corpus", corpus, "--store", db, "-q").returncode == 0
     assert quads(db) == first  # the same build twice: the same triples, none twice
 
@@ -81,7 +81,7 @@ def test_rebuild_replaces_graphs_and_never_duplicates(tmp_path):
     (corpus / "strategic-military-alliances.md").unlink()
     r = run_kg("build", "--corpus", corpus, "--store", db)
     assert r.returncode == 0, r.stderr
-    assert "3 named graphs replaced, 1 stale graphs dropped" in r.stdout
+    assert "4 named graphs replaced, 1 stale graphs dropped" in r.stdout
     assert DOC + "strategic-military-alliances" not in quads(db)
 
 
