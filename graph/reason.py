@@ -21,6 +21,12 @@ those inferences:
 * Input, data side: entity types and object-property triples between entities;
   statement nodes, evidence, selectors and literals are left out (they imply
   nothing wanted, and leaving them out keeps the closure fast).
+* Shortcut: a property whose only axioms, and whose super-properties' only
+  axioms, are ``rdfs:subPropertyOf`` links (``akg:mentionedIn`` ->
+  ``schema:subjectOf``) can derive nothing but its super-property triples
+  (rule prp-spo1). Those are written directly and its triples are not given to
+  owlrl, whose closure costs a pass over every triple per round: on 1,000
+  documents the mentions are 18,457 of the 22,377 triples it would see.
 * Output: types to classes of the ontology's own namespace and triples of the
   ontology's object properties or their declared super-properties, about data
   nodes only, and never a triple that is already asserted. Reflexive
@@ -45,6 +51,8 @@ exception) raises :class:`ReasoningError` with the reasoner's message.
 """
 
 from __future__ import annotations
+
+import itertools
 
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -105,6 +113,63 @@ def object_properties(ontology: Graph) -> set[URIRef]:
     return {p for p in ontology.subjects(RDF.type, OWL.ObjectProperty) if isinstance(p, URIRef)}
 
 
+def super_properties(ontology: Graph) -> dict[URIRef, set[URIRef]]:
+    """Each property's declared super-properties, transitively (the property itself excluded)."""
+    direct: dict[URIRef, set[URIRef]] = {}
+    for s, o in ontology.subject_objects(RDFS.subPropertyOf):
+        if isinstance(s, URIRef) and isinstance(o, URIRef) and s != o:
+            direct.setdefault(s, set()).add(o)
+    out: dict[URIRef, set[URIRef]] = {}
+    for p in direct:
+        seen, todo = set(), list(direct[p])
+        while todo:
+            q = todo.pop()
+            if q not in seen and q != p:
+                seen.add(q)
+                todo.extend(direct.get(q, ()))
+        out[p] = seen
+    return out
+
+
+def subproperty_only(ontology: Graph) -> dict[URIRef, set[URIRef]]:
+    """Properties whose triples can derive nothing but their super-property triples, with those.
+
+    A property qualifies when no fed axiom other than ``rdfs:subPropertyOf`` (with the property as
+    its subject) names it or any of its super-properties: no inverse, symmetry, transitivity,
+    equivalence or disjointness. (Its sub-properties may have axioms: owlrl derives their triples
+    of it, and the same rule, given the axiom, their super-property triples.)
+
+    >>> from rdflib import Graph
+    >>> onto = Graph().parse(data='''
+    ... @prefix akg: <https://w3id.org/alliance-kg/ontology#> .
+    ... @prefix owl: <http://www.w3.org/2002/07/owl#> .
+    ... @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    ... akg:mentionedIn a owl:ObjectProperty ; rdfs:subPropertyOf <https://schema.org/subjectOf> .
+    ... akg:locatedIn a owl:TransitiveProperty ; rdfs:subPropertyOf <https://schema.org/containedInPlace> .
+    ... ''', format="turtle")
+    >>> {str(p): sorted(map(str, s)) for p, s in subproperty_only(onto).items()}
+    {'https://w3id.org/alliance-kg/ontology#mentionedIn': ['https://schema.org/subjectOf']}
+    """
+    axioms = schema_axioms(ontology)
+    supers = super_properties(ontology)
+    named_elsewhere: set = set()
+    for s, p, o in axioms:
+        if p == RDFS.subPropertyOf:
+            continue
+        elif p == RDF.type:
+            if o not in (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.Class):
+                named_elsewhere.add(s)
+        else:
+            named_elsewhere.update((s, o))
+    out = {}
+    for prop, sups in supers.items():
+        chain = {prop} | sups
+        if chain & named_elsewhere:
+            continue
+        out[prop] = sups
+    return out
+
+
 def data_input(data: Graph, ontology: Graph) -> Graph:
     """Entity types and object-property triples between data nodes: what the reasoner needs to see."""
     props = object_properties(ontology)
@@ -142,10 +207,11 @@ def _errors(closure: Graph) -> list[str]:
     return sorted({str(msg) for node in closure.subjects(RDF.type, ERR.ErrorMessage) for msg in closure.objects(node, ERR.error)})
 
 
-def infer(data: Graph, ontology: Graph, asserted: Graph | None = None) -> Graph:
+def infer(data: Graph, ontology: Graph, asserted=None) -> Graph:
     """The wanted OWL-RL inferences of ``data`` + ``ontology`` as a new graph.
 
-    ``asserted`` (default ``data``) holds what is already stated; nothing in it is returned.
+    ``asserted`` (default ``data``; anything that supports ``triple in asserted``) holds what is
+    already stated; nothing in it is returned.
     Raises :class:`ReasoningError` if the reasoner finds an inconsistency.
     """
     import owlrl  # lazy: owlrl is slow to import and only needed here
@@ -153,11 +219,17 @@ def infer(data: Graph, ontology: Graph, asserted: Graph | None = None) -> Graph:
     asserted = data if asserted is None else asserted
     fed = data_input(data, ontology)
     nodes = set(fed.subjects())
+    shortcut = subproperty_only(ontology)
     work = Graph()
     for t in schema_axioms(ontology):
         work.add(t)
-    for t in fed:
-        work.add(t)
+    derived = []
+    for s, p, o in fed:
+        sups = shortcut.get(p)
+        if sups is None:
+            work.add((s, p, o))
+        else:
+            derived.extend((s, q, o) for q in sups)
     before = set(work)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(work)
     errors = _errors(work)
@@ -166,7 +238,7 @@ def infer(data: Graph, ontology: Graph, asserted: Graph | None = None) -> Graph:
     classes, props = wanted_classes(ontology), wanted_properties(ontology)
     terms = set(ontology.subjects())
     out = Graph()
-    for s, p, o in work:
+    for s, p, o in itertools.chain(work, derived):
         if (s, p, o) in before or s not in nodes or s in terms or isinstance(s, BNode):
             continue
         if p == RDF.type:
@@ -175,6 +247,28 @@ def infer(data: Graph, ontology: Graph, asserted: Graph | None = None) -> Graph:
             keep = p in props and not isinstance(o, Literal) and s != o
         if keep and (s, p, o) not in asserted and (s, p, o) not in ontology:
             out.add((s, p, o))
+    return out
+
+
+class _InDataset:
+    """``triple in _InDataset(ds)``: is the triple stated in any graph of the dataset."""
+
+    def __init__(self, ds: Dataset):
+        self.ds = ds
+
+    def __contains__(self, triple) -> bool:
+        return next(iter(self.ds.quads((*triple, None))), None) is not None
+
+
+def reasoning_data(ds: Dataset, ontology: Graph) -> Graph:
+    """The triples of the data graphs :func:`data_input` can use (types and object-property triples),
+    read through the dataset's predicate index rather than by copying every quad."""
+    skip = (ONTOLOGY_GRAPH, INFERRED_GRAPH)
+    out = Graph()
+    for p in sorted({RDF.type} | object_properties(ontology)):
+        for s, _p, o, c in ds.quads((None, p, None, None)):
+            if getattr(c, "identifier", c) not in skip and not isinstance(o, Literal):
+                out.add((s, p, o))
     return out
 
 
@@ -188,12 +282,7 @@ def add_inferences(ds: Dataset) -> int:
     ontology = Graph()
     for t in ds.graph(ONTOLOGY_GRAPH):
         ontology.add(t)
-    data = Graph()
-    for s, p, o, c in ds.quads((None, None, None, None)):
-        name = getattr(c, "identifier", c)
-        if name not in (ONTOLOGY_GRAPH, INFERRED_GRAPH):
-            data.add((s, p, o))
-    inferred = infer(data, ontology)
+    inferred = infer(reasoning_data(ds, ontology), ontology, asserted=_InDataset(ds))
     if len(inferred):
         g = ds.graph(INFERRED_GRAPH)
         for t in inferred:
@@ -201,4 +290,4 @@ def add_inferences(ds: Dataset) -> int:
     return len(inferred)
 
 
-__all__ = ["infer", "add_inferences", "ReasoningError", "schema_axioms", "data_input", "ERR"]
+__all__ = ["infer", "add_inferences", "reasoning_data", "subproperty_only", "ReasoningError", "schema_axioms", "data_input", "ERR"]

@@ -245,3 +245,58 @@ def test_reasoned_build_is_deterministic(tmp_path):
         assert r.returncode == 0, r.stderr
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+def _inferred_lines(g: Graph) -> list[str]:
+    return sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in g)
+
+
+def test_the_subproperty_shortcut_yields_exactly_what_owlrl_yields(monkeypatch, tmp_path):
+    """Super-property triples of properties with no other axiom are written without owlrl;
+    the result must be the same triples owlrl derives when it is given everything."""
+    import graph.reason as reason
+    from graph.build import build_dataset
+    from graph.corpus import read_corpus
+
+    docs = read_corpus(ROOT / "corpus") + read_corpus(_write_corpus(tmp_path / "c", DOCS))
+    ds = build_dataset(docs).dataset
+    ontology = load_ontology()
+    data = Graph()
+    for s, p, o, c in ds.quads((None, None, None, None)):
+        if getattr(c, "identifier", c) != ONTOLOGY_GRAPH:
+            data.add((s, p, o))
+    fast = infer(data, ontology)
+    monkeypatch.setattr(reason, "subproperty_only", lambda _onto: {})
+    full = infer(data, ontology)
+    assert _inferred_lines(fast) == _inferred_lines(full)
+    assert (AKR["incirlik-air-base"], SCHEMA.subjectOf, None) in fast  # a mention, through the shortcut
+    assert len(fast) > 40
+
+
+def test_subproperty_only_properties_of_the_ontology():
+    from graph.reason import subproperty_only
+
+    found = {p: sorted(sups) for p, sups in subproperty_only(load_ontology()).items()}
+    assert found == {
+        AKG.mentionedIn: [SCHEMA.subjectOf],
+        AKG.wikidata: [URIRef("http://www.w3.org/2004/02/skos/core#closeMatch")],
+        AKG.statementSubject: [RDF.subject],
+        AKG.statementProperty: [RDF.predicate],
+        AKG.statementObject: [RDF.object],
+    }
+    # properties with an inverse, symmetry or transitivity are left to owlrl
+    assert not {AKG.locatedIn, AKG.memberOf, AKG.hostsForcesOf, AKG.alliedWith} & set(found)
+
+
+def test_add_inferences_reads_the_dataset_without_copying_it_and_skips_asserted_triples():
+    from graph.build import build_dataset
+    from graph.corpus import parse_document
+
+    doc = parse_document("a.md", "# A\n\nGerman forces are based at Incirlik Air Base in Turkey.\n")
+    ds = build_dataset([doc]).dataset
+    ds.graph(AKR["extra"]).add((AKR["germany"], AKG.hasForcesAt, AKR["incirlik-air-base"]))  # asserted elsewhere
+    add_inferences(ds)
+    inferred = ds.graph(INFERRED_GRAPH)
+    assert (AKR["germany"], AKG.hasForcesAt, AKR["incirlik-air-base"]) not in inferred
+    assert (AKR["incirlik-air-base"], RDF.type, AKG.MilitaryBase) in inferred
+    assert (AKR["incirlik-air-base"], SCHEMA.subjectOf, None) in inferred

@@ -309,3 +309,49 @@ def test_every_class_the_build_writes_has_a_shape(built, built_trig):
     for cls in written:
         supers = set(built.transitive_objects(cls, RDFS.subClassOf))
         assert supers & targets, cls
+
+
+def _whole_graph_breakage(g: Graph) -> None:
+    """One violation of each whole-graph SPARQL check."""
+    pos, quote = _selector(g, OA.TextPositionSelector), _selector(g, OA.TextQuoteSelector)
+    _set(g, pos, OA.end, Literal(10**6))  # offsets outside the document (and quote length != span)
+    _set(g, quote, OA.exact, Literal("German forces"))
+    g.remove((INCIRLIK, AKG.hostsForcesOf, GERMANY))  # statement without its direct triple
+    g.add((NATO, AKG.startYear, Literal("1949", datatype=XSD.gYear)))
+    g.add((NATO, AKG.endYear, Literal("1900", datatype=XSD.gYear)))
+
+
+def test_sparql_checks_on_oxigraph_report_what_pyshacl_reports(built):
+    """The whole-graph checks run on Oxigraph; run by pyshacl itself they give the same findings."""
+    import pyshacl
+
+    from graph.validate import findings_from, split_sparql_checks, validate_graph
+
+    g = Graph()
+    for prefix, ns in built.namespaces():
+        g.bind(prefix, ns, override=True, replace=True)
+    for t in built:
+        g.add(t)
+    _whole_graph_breakage(g)
+    shapes = load_shapes(SHAPES_FILE)
+    ours = [f for f in validate_graph(g, shapes).findings if f.constraint == "sparql"]
+    _c, results, _t = pyshacl.validate(g, shacl_graph=shapes, inference="none", allow_warnings=True)
+    theirs = [f for f in findings_from(results, g, shapes) if f.constraint == "sparql"]
+    assert ours == theirs
+    assert len(ours) == 4 and {f.value for f in ours} >= {"akr:nato"}
+    assert any("1000000" in f.message and f.evidence == "German forces" for f in ours)  # the (edited) quote
+    core, checks = split_sparql_checks(shapes)
+    assert len(checks) == 4 and {str(c.shape) for c in checks} == {"https://w3id.org/alliance-kg/shapes#GraphIntegrityShape"}
+    assert not set(core.objects(None, SH.sparql)) and len(core) < len(shapes)
+
+
+def test_a_broken_sparql_check_names_the_shapes_file(tmp_path):
+    from graph.errors import OntologyError
+    from graph.validate import validate_graph
+
+    text = SHAPES_FILE.read_text(encoding="utf-8").replace("FILTER (xsd:integer(STR(?end))", "FILTER (xsd:integer(STR(?end)", 1)
+    bad = tmp_path / "shapes.ttl"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(OntologyError) as err:
+        validate_graph(Graph(), bad)
+    assert "SPARQL constraint" in str(err.value) and "shapes.ttl" in str(err.value)
