@@ -216,9 +216,15 @@ def humanize_type(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
 
 
-def _evidence_items(evidence: list[dict]) -> list[dict]:
+#: evidence sentences embedded per edge: the page shows at most this many (details panel) and says how
+#: many more there are. A fact stated in hundreds of documents would otherwise put every sentence in
+#: the page: the 5,000-node page of the 10,000-document benchmark was 41 MB that way.
+EVIDENCE_PER_EDGE = 20
+
+
+def _evidence_items(evidence: list[dict], limit: int = EVIDENCE_PER_EDGE) -> list[dict]:
     keep = ("quote", "title", "path", "section", "start", "end")
-    return [{k: e[k] for k in keep if k in e} for e in evidence or []]
+    return [{k: e[k] for k in keep if k in e} for e in (evidence or [])[:limit]]
 
 
 def _info(d: dict) -> list[list[str]]:
@@ -273,6 +279,7 @@ def page_data(G, title: str = "alliance-kg network", positions: dict | None = No
         edge = {
             "id": len(edges), "from": a, "to": b, "label": str(d.get("label") or key),
             "relation": str(d.get("relation") or key), "nth": nth, "evidence": _evidence_items(evidence),
+            "evidence_total": len(evidence),
         }
         for y in ("start_year", "end_year"):
             if d.get(y) is not None:

@@ -276,3 +276,26 @@ def test_notebook_iframe_renders_the_page(browser, built_graph, G, tmp_path):
         G.number_of_nodes(), G.number_of_edges()]
     assert errors == [] and requests == []
     page.close()
+
+
+def test_an_edge_with_more_sentences_than_embedded_says_how_many_more(browser, tmp_path):
+    import networkx as nx
+
+    G = nx.MultiDiGraph()
+    G.add_node("a", label="Base A", type="MilitaryBase")
+    G.add_node("b", label="Country B", type="Country")
+    evidence = [{"quote": f"Sentence {i}.", "path": f"d{i:02}.md", "start": 0, "end": 12, "evidence": f"ev{i}"}
+                for i in range(35)]
+    G.add_edge("a", "b", key="hostsForcesOf", relation="hostsForcesOf", label="hosts forces of", evidence=evidence)
+    out = write_html(G, tmp_path / "many.html")
+    page, log = open_page(browser, out)
+    x, y = node_point(page, "a", scale=1.0)
+    page.mouse.move(x, y)
+    text = tooltip_text(page)
+    assert "Evidence (up to 35 sentences)" in text and "\u2026 and 32 more" in text  # 3 shown in a tooltip
+    move_off(page)
+    page.mouse.click(x, y)
+    details = page.inner_text("#details")
+    assert details.count("Sentence ") == 20 and "\u2026 and 15 more" in details
+    assert log.errors == [] and log.requests == []
+    page.close()
