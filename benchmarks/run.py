@@ -110,7 +110,7 @@ def worker_build(a: dict) -> None:
 
     from benchmarks.generate import generate_corpus, read_gold
     from benchmarks.score import gold_facts, predicted_facts, score
-    from graph.build import build_dataset, write_dataset
+    from graph.build import build_dataset, gc_paused, write_dataset
     from graph.corpus import read_corpus
 
     out = Path(a["dir"])
@@ -140,7 +140,8 @@ def worker_build(a: dict) -> None:
         r["write_turtle_s"] = time.perf_counter() - t
         r["turtle_mb"] = (out / "kg.ttl").stat().st_size / 1e6
     t = time.perf_counter()
-    store = to_oxigraph(res.dataset)
+    with gc_paused():
+        store = to_oxigraph(res.dataset)
     r["to_oxigraph_s"] = time.perf_counter() - t
     r["triples"] = len(store)
     del res, docs
