@@ -171,7 +171,7 @@ def _write_document(g: Graph, ex: Extraction, entities: dict[str, Entity], descr
             continue
         _describe(described, ent, entities)
         if not ent.iri:
-            g.add((entity_iri(ent), AKG.mentionedIn, d))
+            g.add((d, AKG.mentions, entity_iri(ent)))
     n_evidence = 0
     for fact in ex.facts:
         s = entity_iri(entities[fact.subject])

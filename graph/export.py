@@ -34,7 +34,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREFLABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 
-#: the relations exported as edges (akg:mentionedIn and the year literals are not)
+#: the relations exported as edges (akg:mentions and the year literals are not)
 RELATIONS = (
     "locatedIn", "hostsForcesOf", "memberOf", "alliedWith",
     "coversArea", "addressesThreat", "servesPurpose", "formedIn",
@@ -78,7 +78,7 @@ SELECT ?st ?ev ?doc ?title ?path ?section ?rule ?quote ?start ?end WHERE {
 
 Q_MENTIONED = _PREFIXES + """
 SELECT ?e ?path WHERE {
-  ?e akg:mentionedIn ?d . FILTER (isIRI(?e))
+  ?d akg:mentions ?e . FILTER (isIRI(?e))
   OPTIONAL { ?d akg:path ?path }
 }"""
 

@@ -199,13 +199,13 @@ def test_entity_facts_germany(store):
         ("out", "skos:altLabel", "Federal Republic of Germany", None, None),
         ("out", "skos:altLabel", "West Germany", None, None),
         ("out", "akg:isoCode", "DEU", None, None),
-        ("out", "akg:mentionedIn", doc, docl, None),
+        ("in", "akg:mentions", doc, docl, None),
         ("out", "akg:wikidata", "wd:Q183", None, None),
     ]
     inferred = [  # the reasoner's graph (kg build reasons by default)
         ("out", "rdf:type", "akg:Place", "place", None),
         ("out", "skos:closeMatch", "wd:Q183", None, None),
-        ("out", "schema:subjectOf", doc, docl, None),
+        ("in", "schema:mentions", doc, docl, None),
         ("out", "akg:hasForcesAt", *base, None),
     ]
     assert sorted(got, key=repr) == sorted(asserted + inferred, key=repr)
@@ -230,6 +230,12 @@ def test_evidence_for_one_entity(store):
         ("akr:incirlik-air-base", "Incirlik Air Base", "akg:locatedIn", "akr:turkey", "Turkey",
          "akr:doc-shared-military-bases", start, start + len(sentence), sentence, "base-in-place"),
     ]
+
+
+def test_evidence_for_an_entity_that_is_only_an_object(store):
+    got = rows(store, "evidence", {"entity_iri": "akr:germany"})
+    assert [(r[0], r[2], r[3], r[-1]) for r in got] == [
+        ("akr:incirlik-air-base", "akg:hostsForcesOf", "akr:germany", "forces-at-base")]
 
 
 def test_evidence_for_every_fact_points_at_the_sentence(store):
@@ -300,13 +306,13 @@ def test_entity_subgraph_construct(store):
         (base, "skos:altLabel", "Incirlik Airbase"), (base, "skos:altLabel", "Incirlik"),
         (base, "skos:altLabel", "İncirlik Air Base"),
         (base, "akg:hostsForcesOf", "akr:germany"), (base, "akg:locatedIn", "akr:turkey"),
-        (base, "akg:mentionedIn", doc),
+        (doc, "akg:mentions", base),
         ("akg:AirBase", "rdf:type", "owl:Class"), ("akg:AirBase", "rdfs:label", "air base"),
         # inferred by the reasoner (kg build reasons by default)
         ("akr:germany", "rdf:type", "akg:Place"), ("akr:germany", "akg:hasForcesAt", base),
         ("akr:turkey", "rdf:type", "akg:Place"),
         (base, "rdf:type", "akg:MilitaryBase"), (base, "rdf:type", "akg:Place"),
-        (base, "schema:containedInPlace", "akr:turkey"), (base, "schema:subjectOf", doc),
+        (base, "schema:containedInPlace", "akr:turkey"), (doc, "schema:mentions", base),
         ("akg:MilitaryBase", "rdf:type", "owl:Class"), ("akg:MilitaryBase", "rdfs:label", "military base"),
         ("akg:Place", "rdf:type", "owl:Class"), ("akg:Place", "rdfs:label", "place"),
     ])

@@ -40,7 +40,7 @@ CASES = [
      ("Violation", "akgsh:MilitaryBaseShape", "qualifiedMaxCount", "akr:incirlik-air-base", None)),
     ("base-in-two-countries-through-a-city", lambda g: (
         g.add((INCIRLIK, AKG.locatedIn, AKR.manama)), g.add((AKR.manama, RDF.type, AKG.City)),
-        g.add((AKR.manama, RDFS.label, Literal("Manama"))), g.add((AKR.manama, AKG.mentionedIn, DOC)),
+        g.add((AKR.manama, RDFS.label, Literal("Manama"))), g.add((DOC, AKG.mentions, AKR.manama)),
         g.add((AKR.manama, AKG.locatedIn, QATAR))),
      ("Violation", "akgsh:MilitaryBaseShape", "qualifiedMaxCount", "akr:incirlik-air-base", None)),
     ("hosts-forces-of-an-organisation", lambda g: g.add((INCIRLIK, AKG.hostsForcesOf, NATO)),
@@ -65,6 +65,10 @@ CASES = [
      ("Violation", "akgsh:CoordinatesShape", "maxInclusive", "akr:qatar", None)),
     ("entity-without-label", lambda g: g.remove((GERMANY, RDFS.label, None)),
      ("Violation", "akgsh:EntityShape", "minCount", "akr:germany", None)),
+    ("entity-mentioned-by-no-document", lambda g: g.remove((None, AKG.mentions, GERMANY)),
+     ("Violation", "akgsh:EntityShape", "minCount", "akr:germany", None)),
+    ("entity-mentioned-by-a-non-document", lambda g: g.add((NATO, AKG.mentions, GERMANY)),
+     ("Violation", "akgsh:EntityShape", "class", "akr:germany", "akr:nato")),
     ("statement-without-evidence", lambda g: g.remove((STMT, PROV.wasDerivedFrom, None)),
      ("Violation", "akgsh:StatementShape", "minCount", "akr:" + STMT[len(AKR):], None)),
     ("statement-without-object", lambda g: g.remove((STMT, AKG.statementObject, None)),
@@ -151,7 +155,7 @@ def test_a_base_without_country_or_fact_is_only_a_warning(built, tmp_path):
     def edit(g):
         g.add((camp, RDF.type, AKG.MilitaryBase))
         g.add((camp, RDFS.label, Literal("Camp Example")))
-        g.add((camp, AKG.mentionedIn, DOC))
+        g.add((DOC, AKG.mentions, camp))
 
     path = _edited(built, tmp_path, edit)
     report = validate_file(path)

@@ -41,7 +41,8 @@ XSS_LABELS_TTL = f"""
 @prefix dcterms: <http://purl.org/dc/terms/> .
 <https://w3id.org/alliance-kg/id/camp-'x'> a akg:MilitaryBase ; rdfs:label {json.dumps('Camp ' + SCRIPT)} ;
     akg:hostsForcesOf akr:land .
-akr:land a akg:Country ; rdfs:label {json.dumps('Land ' + IMG)} ; akg:mentionedIn akr:doc-x .
+akr:land a akg:Country ; rdfs:label {json.dumps('Land ' + IMG)} .
+akr:doc-x akg:mentions akr:land .
 akr:stmt-1 a akg:Statement ; akg:statementSubject <https://w3id.org/alliance-kg/id/camp-'x'> ;
     akg:statementProperty akg:hostsForcesOf ; akg:statementObject akr:land ; prov:wasDerivedFrom akr:ev-1 .
 akr:ev-1 a akg:Evidence ; oa:hasSource akr:doc-x ; oa:hasSelector akr:ev-1-quote .
