@@ -23,6 +23,7 @@ endpoint) can slot in: :func:`load_store` (graph file -> store),
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import sys
 import threading
@@ -197,8 +198,10 @@ class _Token:
     start: int
 
 
-def _tokens(text: str) -> list[_Token]:
-    """SPARQL text as tokens, comments and whitespace dropped.
+@functools.lru_cache(maxsize=256)
+def _tokens(text: str) -> tuple[_Token, ...]:
+    """SPARQL text as tokens, comments and whitespace dropped (cached: a library query is
+    checked, searched for parameters and bound on every run).
 
     Comments, string literals and IRIs are whole tokens, so a keyword inside one
     (``"please DELETE this"``, ``<http://x/insert>``) is never taken for a keyword.
@@ -210,7 +213,7 @@ def _tokens(text: str) -> list[_Token]:
         kind = m.lastgroup or "punct"
         if kind not in ("ws", "comment"):
             out.append(_Token(kind, m.group(), m.start()))
-    return out
+    return tuple(out)
 
 
 def _keyword(tok: _Token, *words: str) -> bool:
@@ -492,14 +495,21 @@ def _tidy_expected(detail: str) -> str:
 
 def check_syntax(text: str) -> None:
     """Raise a KGError (line, column, offending line) when ``text`` is not a SPARQL query."""
+    try:
+        _parses(text)
+    except SyntaxError as exc:
+        raise KGError(format_syntax_error(exc, text)) from None
+
+
+@functools.lru_cache(maxsize=256)
+def _parses(text: str) -> bool:
+    """True when Oxigraph parses ``text`` (else its SyntaxError); only successes are cached."""
     import pyoxigraph as ox
 
     from .namespaces import PREFIXES
 
-    try:
-        ox.Store().query(text, prefixes=PREFIXES)  # an empty store: parses, evaluates nothing
-    except SyntaxError as exc:
-        raise KGError(format_syntax_error(exc, text)) from None
+    ox.Store().query(text, prefixes=PREFIXES)  # an empty store: parses, evaluates nothing
+    return True
 
 
 # --------------------------------------------------------------------------- results
@@ -770,7 +780,7 @@ def run_query(store, query: str | NamedQuery, params: Mapping[str, str] | None =
     a result of kind ``"update"``.
     """
     q, text = prepare(query, params, limit=limit, allow_update=allow_update, allow_service=allow_service)
-    if any(o != "SERVICE" for o in forbidden_operations(text)):
+    if any(o != "SERVICE" for o in forbidden_operations(q.text)):  # binding adds only terms
         if getattr(store, "read_only", False) is True:  # a store folder or endpoint (graph.store): never changed here
             raise KGError(f"'{q.name}' is a SPARQL update: {store.description} is opened for reading only "
                           "(--allow-update works on the in-memory copy of a graph file)")

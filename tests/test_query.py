@@ -471,12 +471,13 @@ def test_errors_inside_a_timed_query_are_reported(store):
 
 def test_syntax_error_names_line_and_column(store):
     text = "SELECT ?x\nWHERE {\n  ?x ?p ?o .\n}\nORDER ?x"
-    with pytest.raises(KGError) as err:
-        run_query(store, text)
-    assert str(err.value) == (
-        "SPARQL syntax error at line 5, column 9: expected BY\n"  # Oxigraph points past the last token it read
-        "  5 | ORDER ?x\n"
-        "    |         ^")
+    for _ in range(2):  # checks are cached by text; a failure is reported again, never remembered as good
+        with pytest.raises(KGError) as err:
+            run_query(store, text)
+        assert str(err.value) == (
+            "SPARQL syntax error at line 5, column 9: expected BY\n"  # Oxigraph points past the last token it read
+            "  5 | ORDER ?x\n"
+            "    |         ^")
 
 
 def test_unknown_query_lists_close_names():
