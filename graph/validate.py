@@ -24,6 +24,7 @@ semantics and findings (:func:`split_sparql_checks`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,8 +101,6 @@ class ValidationFailed(KGError):
 
 
 def _parse_error(exc: Exception, path, cls=KGError) -> KGError:
-    import re
-
     raw = str(exc).strip()
     bad = re.search(r"Bad syntax \(([^)]*)\)", raw)
     text = f"bad syntax ({bad.group(1)})" if bad else (raw.splitlines()[0][:200] if raw else type(exc).__name__)
@@ -412,8 +411,6 @@ def run_sparql_checks(checks: list[SparqlCheck], store, data: Graph, shapes: Gra
 
 
 def _fill(message: str, values: dict, focus) -> str:
-    import re
-
     values = {"this": focus, **values}
     return re.sub(r"\{[?$](\w+)\}", lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), message)
 
@@ -421,11 +418,10 @@ def _fill(message: str, values: dict, focus) -> str:
 # --------------------------------------------------------------------------- validating
 
 
-def validate_graph(data: Graph, shapes: Graph | str | Path = SHAPES_FILE, store=None) -> ValidationReport:
+def validate_graph(data: Graph, shapes: Graph | str | Path = SHAPES_FILE) -> ValidationReport:
     """Run the shapes over ``data`` (which should include the ontology) and return the findings.
 
-    ``store`` is an optional pyoxigraph Store holding the same triples, for the whole-graph SPARQL
-    checks (:func:`split_sparql_checks`); without it they are copied into one.
+    The whole-graph SPARQL checks (:func:`split_sparql_checks`) run on a pyoxigraph copy of ``data``.
     """
     import pyshacl  # lazy: slow to import, only needed here
 
@@ -446,7 +442,7 @@ def validate_graph(data: Graph, shapes: Graph | str | Path = SHAPES_FILE, store=
     findings = findings_from(results, data, shapes)
     if checks:
         try:
-            findings += run_sparql_checks(checks, store if store is not None else oxigraph_store(data), data, shapes)
+            findings += run_sparql_checks(checks, oxigraph_store(data), data, shapes)
         except SyntaxError as exc:
             raise OntologyError(f"invalid shapes: SPARQL constraint: {str(exc).strip().splitlines()[0][:200]}",
                                 path=shapes_name or None) from None

@@ -24,6 +24,20 @@ def run_kg(*args, cwd=None, input=None, env=None):
                           input=input, env=e, timeout=300)
 
 
+@pytest.fixture
+def edge_with_35_sentences():
+    """A two-node graph whose one edge has 35 evidence sentences, more than the page embeds per edge."""
+    import networkx as nx
+
+    G = nx.MultiDiGraph()
+    G.add_node("a", label="Base A", type="MilitaryBase")
+    G.add_node("b", label="Country B", type="Country")
+    evidence = [{"quote": f"Sentence {i}.", "path": f"d{i:02}.md", "start": 0, "end": 12, "evidence": f"ev{i}"}
+                for i in range(35)]
+    G.add_edge("a", "b", key="hostsForcesOf", relation="hostsForcesOf", label="hosts forces of", evidence=evidence)
+    return G
+
+
 @pytest.fixture(scope="session")
 def built_graph(tmp_path_factory) -> Path:
     """out/kg.ttl built from corpus/ into a temporary folder (Turtle, the default format)."""

@@ -278,15 +278,8 @@ def test_notebook_iframe_renders_the_page(browser, built_graph, G, tmp_path):
     page.close()
 
 
-def test_an_edge_with_more_sentences_than_embedded_says_how_many_more(browser, tmp_path):
-    import networkx as nx
-
-    G = nx.MultiDiGraph()
-    G.add_node("a", label="Base A", type="MilitaryBase")
-    G.add_node("b", label="Country B", type="Country")
-    evidence = [{"quote": f"Sentence {i}.", "path": f"d{i:02}.md", "start": 0, "end": 12, "evidence": f"ev{i}"}
-                for i in range(35)]
-    G.add_edge("a", "b", key="hostsForcesOf", relation="hostsForcesOf", label="hosts forces of", evidence=evidence)
+def test_an_edge_with_more_sentences_than_embedded_says_how_many_more(browser, tmp_path, edge_with_35_sentences):
+    G = edge_with_35_sentences
     out = write_html(G, tmp_path / "many.html")
     page, log = open_page(browser, out)
     x, y = node_point(page, "a", scale=1.0)

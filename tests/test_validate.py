@@ -106,12 +106,17 @@ def built(built_graph) -> Graph:
     return Graph().parse(str(built_graph), format="turtle")
 
 
-def _edited(built: Graph, tmp_path: Path, edit) -> Path:
+def _copy(built: Graph) -> Graph:
     g = Graph()
     for prefix, ns in built.namespaces():
         g.bind(prefix, ns, override=True, replace=True)
     for t in built:
         g.add(t)
+    return g
+
+
+def _edited(built: Graph, tmp_path: Path, edit) -> Path:
+    g = _copy(built)
     edit(g)
     out = tmp_path / "edited.ttl"
     g.serialize(str(out), format="turtle")
@@ -331,11 +336,7 @@ def test_sparql_checks_on_oxigraph_report_what_pyshacl_reports(built):
 
     from graph.validate import findings_from, split_sparql_checks, validate_graph
 
-    g = Graph()
-    for prefix, ns in built.namespaces():
-        g.bind(prefix, ns, override=True, replace=True)
-    for t in built:
-        g.add(t)
+    g = _copy(built)
     _whole_graph_breakage(g)
     shapes = load_shapes(SHAPES_FILE)
     ours = [f for f in validate_graph(g, shapes).findings if f.constraint == "sparql"]

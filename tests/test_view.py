@@ -303,18 +303,10 @@ def test_importing_the_view_loads_no_heavy_module():
     assert r.returncode == 0 and r.stdout.strip() == "[]", (r.stdout, r.stderr)
 
 
-def test_an_edge_embeds_at_most_twenty_sentences_and_counts_the_rest():
-    import networkx as nx
-
+def test_an_edge_embeds_at_most_twenty_sentences_and_counts_the_rest(edge_with_35_sentences):
     from graph.view import EVIDENCE_PER_EDGE
 
-    G = nx.MultiDiGraph()
-    G.add_node("a", label="Base A", type="MilitaryBase")
-    G.add_node("b", label="Country B", type="Country")
-    evidence = [{"quote": f"Sentence {i}.", "path": f"d{i:02}.md", "start": 0, "end": 12, "evidence": f"ev{i}"}
-                for i in range(35)]
-    G.add_edge("a", "b", key="hostsForcesOf", relation="hostsForcesOf", label="hosts forces of", evidence=evidence)
-    [edge] = page_data(G)["edges"]
+    [edge] = page_data(edge_with_35_sentences)["edges"]
     assert EVIDENCE_PER_EDGE == 20
     assert [e["quote"] for e in edge["evidence"]] == [f"Sentence {i}." for i in range(20)]
     assert edge["evidence_total"] == 35
