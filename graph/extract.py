@@ -14,11 +14,13 @@ evidence and the name of the rule that read it.
 
 from __future__ import annotations
 
+import os as _os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from .corpus import Document, Sentence
+from .discourse import REFERRING, Discourse, implicit_org_tokens, referring_tokens
 from .lexicon import Entity, Lexicon, load_lexicon, name_key, slugify
 
 # --------------------------------------------------------------------------- data
@@ -488,11 +490,35 @@ def _year_after(text: str, pos: int, limit: int = 40) -> int | None:
 
 # --------------------------------------------------------------------------- extraction
 
+_SKIP = set(_os.environ.get("KG_SKIP", "").split(","))
+_PARSE_KINDS = ("Country", "Organization", "MilitaryAlliance", "MilitaryBase", "AirBase", "NavalBase")
+
+
+def _title_mentions(reader) -> list[Mention]:
+    for s, mentions in zip(reader.doc.sentences, reader.sentence_mentions):
+        if s.heading and s.index == 0 and s.text == reader.doc.title:
+            return mentions
+    return []
+
+
+def _year_near(doc, reading) -> int | None:
+    """A year attached by 'in' to a word on the rule's path ('Finland joined NATO in 2023')."""
+    for t in (reading.subject.token, reading.object.token):
+        tok = doc[t]
+        for anc in [tok, *tok.ancestors][:4]:
+            for child in anc.children:
+                if child.dep_ == "prep" and child.lower_ == "in":
+                    for obj in child.children:
+                        if obj.dep_ == "pobj" and re.fullmatch(r"1[89]\d\d|20\d\d", obj.text):
+                            return int(obj.text)
+    return None
+
+
 
 class _Reader:
     """Reads the facts of one document, sentence by sentence."""
 
-    def __init__(self, doc: Document, lex: Lexicon | None = None):
+    def __init__(self, doc: Document, lex: Lexicon | None = None, use_parse: bool = True):
         self.doc = doc
         self.m = _matcher(lex)
         self.lex = self.m.lex
@@ -502,6 +528,7 @@ class _Reader:
         self.section_mentions: dict[str, list[Mention]] = {}
         self.base_sentence: dict[str, Sentence] = {}
         self.seen: set[tuple[str, str, str, int]] = set()
+        self.use_parse = use_parse
 
     # -- bookkeeping
 
@@ -509,7 +536,7 @@ class _Reader:
         return self.ents.get(eid) or self.lex.entities[eid]
 
     def fact(self, s: Sentence, subj: str, prop: str, obj: str, rule: str, start_year=None, end_year=None):
-        if subj == obj or (subj, prop, obj, s.index) in self.seen:
+        if rule in _SKIP or subj == obj or (subj, prop, obj, s.index) in self.seen:
             return  # one piece of evidence per fact and sentence: the first rule that read it
         self.seen.add((subj, prop, obj, s.index))
         ev = Evidence(self.doc.path, s.start, s.end, self.doc.text[s.start:s.end], s.section, rule)
@@ -526,11 +553,18 @@ class _Reader:
 
     # -- the document
 
-    def run(self) -> Extraction:
+    def run(self, parsed: dict | None = None) -> Extraction:
+        """Read the document: surface rules sentence by sentence, then the rules over the parse.
+
+        ``parsed`` maps sentence index -> spaCy Doc for sentences parsed elsewhere (a batch); the
+        sentences worth parsing that it lacks are parsed here.
+        """
         self.state.network = self._network_entity()
+        self.sentence_mentions: list[list[Mention]] = []
         for s in self.doc.sentences:
             self._define_acronyms(s.text)
             mentions = find_mentions(s.text, self.state, self.ents, self.m)
+            self.sentence_mentions.append(mentions)
             self.note_mentions(mentions)
             if not s.heading:
                 self._sentence(s, mentions)
@@ -545,9 +579,95 @@ class _Reader:
                     self.state.last_base = men.entity
                     if not s.heading:
                         self.base_sentence.setdefault(men.entity, s)
+        if self.use_parse:
+            self._parse_rules(parsed)
         self._section_country_locations()
         self._drop_hosts_that_are_locations()
         return self.result
+
+    # -- the rules over the dependency parse
+
+    def sentences_to_parse(self) -> list[int]:
+        """Indices of the sentences that could state a fact: two or more mentions (a referring word
+        such as 'it' or 'the base' counts) with at least one base, organisation or country."""
+        out = []
+        for s, mentions in zip(self.doc.sentences, self.sentence_mentions):
+            if s.heading:
+                continue
+            key = [x for x in mentions if x.kind in _PARSE_KINDS]
+            n = len([x for x in mentions if x.via != "concept"]) + (1 if REFERRING.search(s.text) else 0)
+            if (key or REFERRING.search(s.text)) and n >= 2:
+                out.append(s.index)
+        return out
+
+    def _parse_rules(self, parsed: dict | None):
+        from .depmatch import read_relations
+
+        wanted = self.sentences_to_parse()
+        parsed = dict(parsed or {})
+        missing = [i for i in wanted if i not in parsed]
+        if missing:
+            from .nlp import parse
+
+            by_index = {s.index: s for s in self.doc.sentences}
+            for i, d in zip(missing, parse([by_index[i].text for i in missing])):
+                parsed[i] = d
+        self.parsed = parsed
+        self.coref: dict[int, list[Mention]] = {}
+        disc = Discourse()
+        disc.start_document(self._kinds_of(_title_mentions(self)))
+        section = None
+        for s, mentions in zip(self.doc.sentences, self.sentence_mentions):
+            if s.heading:
+                if s.text == self.doc.title and s.index == 0:
+                    continue
+                disc.start_section(self._kinds_of(mentions))
+                section = s.section
+                continue
+            if s.section != section:
+                section = s.section
+                disc.start_section([])
+            d = parsed.get(s.index)
+            if d is not None:
+                extra = self.coref[s.index] = self._referring_mentions(d, mentions, disc)
+                for r in read_relations(d, [*mentions, *extra]):
+                    subj, obj = r.subject.mention, r.object.mention
+                    if r.relation == "hostsForcesOf" and obj.kind != "Country":
+                        continue
+                    year = _year_near(d, r) if r.relation == "memberOf" else None
+                    self.fact(s, subj.entity, r.relation, obj.entity, r.rule, start_year=year)
+            for men in mentions:
+                if _is_base(men):
+                    disc.saw(men.entity, "base")
+                elif _is_org(men):
+                    disc.saw(men.entity, "org")
+
+    def _referring_mentions(self, d, mentions: list[Mention], disc: Discourse) -> list[Mention]:
+        """Mentions for the referring words of a parsed sentence ('it', 'there', 'the alliance')."""
+        out = []
+        for tok, want in referring_tokens(d):
+            if any(x.start <= tok.idx < x.end for x in mentions):
+                continue
+            before = [x for x in mentions if x.end <= tok.idx]
+            eid = self._recent_in(before, want) or disc.resolve(want)
+            if eid is not None:
+                out.append(Mention(tok.idx, tok.idx + len(tok.text), eid, self.entity(eid).kind, "coref", tok.text))
+        for tok in implicit_org_tokens(d):  # "Finland joined in 2023": joined what the section speaks of
+            before = [x for x in mentions if x.end <= tok.idx]
+            eid = self._recent_in(before, "org") or disc.resolve("org")
+            if eid is not None:
+                out.append(Mention(tok.idx, tok.idx + len(tok.text), eid, self.entity(eid).kind, "implicit", tok.text))
+        return out
+
+    def _recent_in(self, mentions: list[Mention], want: str) -> str | None:
+        for men in reversed(mentions):
+            if (want in ("base", "any") and _is_base(men)) or (want in ("org", "any") and _is_org(men)):
+                return men.entity
+        return None
+
+    @staticmethod
+    def _kinds_of(mentions: list[Mention]) -> list[tuple[str, str]]:
+        return [(m.entity, "base" if _is_base(m) else "org") for m in mentions if _is_base(m) or _is_org(m)]
 
     def _network_entity(self) -> str | None:
         """Label of the doc's informal alliance network, named after the group it speaks of most
@@ -585,11 +705,12 @@ class _Reader:
 
     def _sentence(self, s: Sentence, mentions: list[Mention]):
         text = s.text
-        self._locations(s, text, mentions)
-        for a, b in _clauses(text):
-            sub = [men for men in mentions if men.start >= a and men.end <= b]
-            self._hosting(s, text, sub, a, b)
-        self._memberships(s, text, mentions)
+        if True:
+            self._locations(s, text, mentions)
+            for a, b in _clauses(text):
+                sub = [men for men in mentions if men.start >= a and men.end <= b]
+                self._hosting(s, text, sub, a, b)
+            self._memberships(s, text, mentions)
         self._org_years(s, text, mentions)
         self._renamed(s, text, mentions)
         self._allied(s, text, mentions)
@@ -894,9 +1015,12 @@ class _Reader:
                     self.fact(s, subj, prop_of[kind], men.entity, f"{rule}-{prop_of[kind]}")
 
 
-def extract_document(doc: Document, lexicon: Lexicon | None = None) -> Extraction:
-    """Mentions and facts of one document (with the bundled lexicon unless one is given)."""
-    return _Reader(doc, lexicon).run()
+def extract_document(doc: Document, lexicon: Lexicon | None = None, *, parse: bool = True) -> Extraction:
+    """Mentions and facts of one document (with the bundled lexicon unless one is given).
+
+    ``parse=False`` reads with the surface rules alone (no spaCy pipeline is loaded).
+    """
+    return _Reader(doc, lexicon, use_parse=parse).run()
 
 
 def extract_corpus(docs, lexicon: Lexicon | None = None) -> list[Extraction]:

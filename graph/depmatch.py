@@ -1,0 +1,410 @@
+"""Relation rules over the dependency parse: a generic engine, the rules are data.
+
+Each rule (``graph/rules/relations.toml``) names a relation and a pattern over the
+*dependency path* between two mentions of one sentence. The path is written as a string:
+the subject's role, then one step per edge (``<dep`` climbs from a token to its head,
+``>dep`` goes down to a child), with the word (lemma) of every token passed on the way, and
+the object's role at the end. For "Aviano Air Base is located in Italy":
+
+    BASE <nsubjpass locate >prep in >pobj COUNTRY
+
+Before the path is read, each mention is *anchored*: a conjunct climbs to the first member
+of its coordination (so "founded by A, B and C" gives every member the path of A); a country
+that modifies a force noun ("German troops", "the forces of Italy") is anchored on that noun
+with the role FORCE; one that modifies a base noun ("a U.S. Navy base") has the role OWNER.
+Patterns are regular expressions over the path with ``{MACRO}`` parts defined once in the
+rule file. Rules are tried in file order; the first that matches a pair gives the fact its
+rule id (the one precedence policy). A path through a negated or modal word yields nothing.
+
+>>> r = load_rules()
+>>> [x.id for x in r.match("locatedIn", "BASE <nsubjpass locate >prep in >pobj COUNTRY")]
+['base-located-in']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import KGError
+
+RULES_FILE = Path(__file__).resolve().parent / "rules" / "relations.toml"
+
+#: relation (ontology property) -> (roles a subject may have, roles an object may have)
+RELATION_ROLES = {
+    "locatedIn": ({"BASE"}, {"COUNTRY"}),
+    "hostsForcesOf": ({"BASE"}, {"FORCE", "OWNER", "COUNTRY"}),
+    "memberOf": ({"COUNTRY", "ORG"}, {"ORG", "ORG_IMPLICIT"}),
+}
+
+
+def _toml():
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    return tomllib
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    subject: str  #: label (or id) of the subject entity
+    object: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named relation rule: a regular expression over dependency paths, with its examples."""
+
+    id: str
+    relation: str
+    path: str  #: the pattern as written, macros unexpanded
+    regex: re.Pattern = field(compare=False, repr=False)
+    description: str = ""
+    examples: tuple[Example, ...] = ()
+    counter_examples: tuple[Example, ...] = ()
+
+    def matches(self, path: str) -> bool:
+        return self.regex.fullmatch(path) is not None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    macros: dict = field(default_factory=dict, compare=False)
+    blockers: frozenset = frozenset()  #: lemmas that cancel a path (modality, negation words)
+    words: dict = field(default_factory=dict, compare=False)  #: word class name -> lemmas
+
+    def match(self, relation: str, path: str) -> list[Rule]:
+        """Rules of ``relation`` whose pattern matches ``path``, in precedence order."""
+        return [r for r in self.rules if r.relation == relation and r.matches(path)]
+
+    def first(self, relation: str, path: str) -> Rule | None:
+        for r in self.rules:
+            if r.relation == relation and r.matches(path):
+                return r
+        return None
+
+
+def _expand(pattern: str, macros: dict[str, str], where: str) -> str:
+    for _ in range(10):  # macros may use macros
+        new = re.sub(r"\{([A-Z_]+)\}", lambda m: _macro(m.group(1), macros, where), pattern)
+        if new == pattern:
+            return new
+        pattern = new
+    raise KGError(f"{where}: macros nest too deeply")
+
+
+def _macro(name: str, macros: dict[str, str], where: str) -> str:
+    if name not in macros:
+        raise KGError(f"{where}: unknown macro {{{name}}}")
+    return f"(?:{macros[name]})"
+
+
+def _examples(raw, where: str) -> tuple[Example, ...]:
+    out = []
+    for ex in raw or ():
+        try:
+            out.append(Example(ex["text"], ex["fact"][0], ex["fact"][1]))
+        except (KeyError, IndexError, TypeError):
+            raise KGError(f"{where}: an example needs text = '...' and fact = ['subject', 'object']") from None
+    return tuple(out)
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: Path | None = None) -> RuleSet:
+    """Read and compile the rule file (cached); errors name the file and the rule."""
+    path = Path(path or RULES_FILE)
+    try:
+        data = _toml().loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise KGError(f"{path}: cannot read rule file: {exc.strerror}") from None
+    except ValueError as exc:  # tomllib.TOMLDecodeError
+        raise KGError(f"{path}: malformed TOML: {exc}") from None
+    words = {k: frozenset(str(w) for w in v) for k, v in data.get("words", {}).items()}
+    macros = {k: "|".join(re.escape(w) for w in sorted(v, key=lambda w: (-len(w), w))) for k, v in words.items()}
+    macros.update({k: str(v) for k, v in data.get("macros", {}).items()})
+    rules, seen = [], set()
+    for n, raw in enumerate(data.get("rule", []), 1):
+        where = f"{path.name}: rule {raw.get('id', f'#{n}')}"
+        rid, rel, pat = raw.get("id"), raw.get("relation"), raw.get("path")
+        if not rid or not rel or not pat:
+            raise KGError(f"{where}: needs id, relation and path")
+        if rid in seen:
+            raise KGError(f"{where}: duplicate rule id")
+        if rel not in RELATION_ROLES:
+            raise KGError(f"{where}: unknown relation '{rel}' (known: {', '.join(RELATION_ROLES)})")
+        seen.add(rid)
+        expanded = _expand(pat, macros, where)
+        try:
+            regex = re.compile(expanded)
+        except re.error as exc:
+            raise KGError(f"{where}: bad pattern: {exc}") from None
+        rules.append(Rule(rid, rel, pat, regex, raw.get("description", ""),
+                          _examples(raw.get("examples"), where), _examples(raw.get("counter_examples"), where)))
+    blockers = frozenset(str(w) for w in data.get("filters", {}).get("blocking_lemmas", []))
+    return RuleSet(tuple(rules), macros, blockers, words)
+
+
+# --------------------------------------------------------------------------- paths over a parse
+
+
+def path_between(doc, start: int, end: int, start_role: str, end_role: str, words: dict[int, str]) -> tuple[str, list[int]]:
+    """The dependency path from token ``start`` to token ``end`` as a string, and the tokens on it.
+
+    ``words`` gives the word to write for a token (a role for other mentions); others are lemmas.
+    """
+    if start == end:
+        return "", []
+    up = [start]
+    while doc[up[-1]].head.i != up[-1]:
+        up.append(doc[up[-1]].head.i)
+    down = [end]
+    while doc[down[-1]].head.i != down[-1]:
+        down.append(doc[down[-1]].head.i)
+    on_down = set(down)
+    common = next((t for t in up if t in on_down), None)
+    if common is None:
+        return "", []
+    up = up[: up.index(common) + 1]
+    down = down[: down.index(common)]
+
+    def word(t: int) -> str:
+        if t == end:
+            return end_role
+        return words.get(t) or _word(doc[t])
+
+    parts = [start_role]
+    for t in up[:-1]:
+        parts.append("<" + doc[t].dep_)
+        parts.append(word(doc[t].head.i))
+    for t in reversed(down):
+        parts.append(">" + doc[t].dep_)
+        parts.append(word(t))
+    return " ".join(parts), up + list(reversed(down))
+
+
+def _word(tok) -> str:
+    if tok.pos_ == "PROPN":
+        return "PROPN"
+    if tok.pos_ == "NUM" or tok.like_num:
+        return "NUM"
+    lemma = tok.lemma_.lower() or tok.text.lower()
+    return re.sub(r"\s+", "_", lemma) or "_"
+
+
+# --------------------------------------------------------------------------- anchoring and reading
+
+
+@dataclass(frozen=True)
+class Anchored:
+    """A mention placed on the parse: the token its paths start from and its role there.
+
+    ``own`` is the mention's own head when it is a conjunct and ``token`` the first member of
+    its coordination: paths are tried from ``own`` first, then from ``token`` for what the
+    coordination shares (never into the first member's own dependents).
+    """
+
+    mention: object  #: graph.extract.Mention (kept generic to avoid an import cycle)
+    token: int
+    role: str  #: BASE, ORG, COUNTRY, FORCE, OWNER, CITY, ADJ
+    own: int | None = None
+
+    def starts(self) -> tuple[int, ...]:
+        return (self.token,) if self.own is None or self.own == self.token else (self.own, self.token)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One relation read from a sentence by a rule."""
+
+    subject: Anchored
+    relation: str
+    object: Anchored
+    rule: str
+    path: str
+
+
+_KIND_ROLE = {"MilitaryBase": "BASE", "AirBase": "BASE", "NavalBase": "BASE", "Organization": "ORG",
+              "MilitaryAlliance": "ORG", "City": "CITY", "Country": "COUNTRY"}
+_MODIFIER_DEPS = ("compound", "amod", "poss", "nmod", "npadvmod", "nummod")
+MAX_PATH_EDGES = 9
+
+
+def _climb_conj(tok):
+    while tok.dep_ == "conj" and tok.head.i != tok.i:
+        tok = tok.head
+    return tok
+
+
+def _span(doc, men):
+    return doc.char_span(men.start, men.end, alignment_mode="expand")
+
+
+def anchor(doc, men, vocab: dict) -> Anchored | None:
+    """Where a mention sits on the parse and what role it plays there (see the module docstring)."""
+    span = _span(doc, men)
+    if span is None or not len(span):
+        return None
+    role = _KIND_ROLE.get(men.kind)
+    if role is None:
+        return None
+    root = span.root
+    tok = _climb_conj(root)
+    if role == "ORG" and men.via == "implicit":
+        return Anchored(men, root.i, "ORG_IMPLICIT")
+    if role != "COUNTRY":
+        return Anchored(men, tok.i, role, root.i)
+    role = "FORCE" if men.via == "force" else "COUNTRY"
+    head = None
+    if tok.dep_ in _MODIFIER_DEPS and tok.head.i != tok.i:
+        head = tok.head
+    elif tok.dep_ == "pobj" and tok.head.lower_ in ("of", "from") and tok.head.dep_ == "prep":
+        head = tok.head.head  # "the forces of Italy", "troops from Germany"
+    if head is not None:
+        while head.dep_ == "compound" and head.head.i != head.i:
+            head = head.head
+        lemma = _noun_lemma(head)
+        if lemma in vocab["force_nouns"]:
+            return Anchored(men, _climb_conj(head).i, "FORCE")
+        if lemma in vocab["base_nouns"]:
+            return Anchored(men, head.i, "OWNER")
+        if lemma in vocab["state_nouns"] and tok.dep_ == "pobj":  # "the leaders of Iran" act for Iran
+            return Anchored(men, _climb_conj(head).i, role)
+    if men.via == "demonym":
+        # an adjective ("the German government") says nothing of forces; a people noun
+        # ("the Danes operated ...") stands for the country
+        is_people = tok.pos_ in ("NOUN", "PROPN") and tok.dep_ not in _MODIFIER_DEPS
+        return Anchored(men, tok.i, "COUNTRY" if is_people else "ADJ", root.i)
+    return Anchored(men, tok.i, role, root.i)
+
+
+_DEF_START = re.compile(r"^(\S+) (?:<nsubj (?:be|remain|become) >attr|>appos) \S+(?= |$)")
+_DEF_END = re.compile(r" \S+ (?:<attr (?:be|remain|become) >nsubj|<appos) (\S+)$")
+
+
+def canonical_path(path: str) -> str:
+    """The path with a definition folded into the entity it defines: 'ORG is an organisation
+    that ...' and 'ORG, an alliance of ...' read as 'ORG ...'.
+
+    >>> canonical_path("COUNTRY <pobj by <agent found <relcl organization <attr be >nsubj ORG")
+    'COUNTRY <pobj by <agent found <relcl ORG'
+    """
+    path = _DEF_END.sub(r" \1", path)
+    return _DEF_START.sub(r"\1", path)
+
+
+def _noun_lemma(tok) -> str:
+    """Lemma of a noun, singular also for capitalised plurals the tagger left alone ('Forces')."""
+    lemma = tok.lemma_.lower()
+    if tok.pos_ == "PROPN" and lemma.endswith("s") and not lemma.endswith("ss"):
+        return lemma[:-1]
+    return lemma
+
+
+def _blocked(doc, tokens: list[int], rules: RuleSet) -> bool:
+    """A path through a negated or modal word ('not', 'no longer', 'plans', 'candidate') states no fact."""
+    blockers = rules.blockers
+    for t in tokens[1:-1] if len(tokens) > 2 else ():
+        tok = doc[t]
+        if tok.lemma_.lower() in blockers or tok.lower_ in blockers:
+            return True
+    for t in tokens:
+        for child in doc[t].children:
+            if child.dep_ in ("neg", "aux", "auxpass", "advmod", "det", "amod", "compound", "acomp") and (
+                    child.lower_ in blockers or child.lemma_.lower() in blockers):
+                if child.dep_ == "det" and child.lower_ != "no":
+                    continue
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class PairPath:
+    """A candidate pair of one relation, its path, and what the rules made of it."""
+
+    subject: Anchored
+    relation: str
+    object: Anchored
+    path: str
+    rule: str | None  #: the first rule that matched, if any
+    blocked: bool  #: a negation or modal word on the path cancelled it
+
+
+def pair_paths(doc, mentions, rules: RuleSet | None = None) -> list[PairPath]:
+    """Every candidate pair of every relation in one parsed sentence, with its path and verdict."""
+    rules = rules or load_rules()
+    vocab = rules_vocab(rules)
+    anchored = [a for a in (anchor(doc, m, vocab) for m in mentions) if a is not None]
+    words: dict[int, str] = {}
+    for a in anchored:
+        span = _span(doc, a.mention)
+        role = _KIND_ROLE.get(a.mention.kind, "X")
+        for t in range(span.start, span.end):
+            words.setdefault(t, role)
+    out: list[PairPath] = []
+    for rel, (subj_roles, obj_roles) in RELATION_ROLES.items():
+        for s in anchored:
+            if s.role not in subj_roles:
+                continue
+            for o in anchored:
+                if o.role not in obj_roles or o.mention.entity == s.mention.entity or o.token == s.token:
+                    continue
+                if rel == "locatedIn" and o.mention.via not in ("name", "coref"):
+                    continue
+                best = None
+                for a in s.starts():
+                    for b in o.starts():
+                        if _private(doc, a, s, b) or _private(doc, b, o, a):
+                            continue
+                        found = _try_pair(doc, rel, a, b, s.role, o.role, words, rules)
+                        if found and (best is None or (best[1] is None and found[1] is not None)):
+                            best = found
+                        if best and best[1]:
+                            break
+                    if best and best[1]:
+                        break
+                if best is None:
+                    continue
+                path, rule, toks = best
+                out.append(PairPath(s, rel, o, path, rule.id if rule else None,
+                                    rule is not None and _blocked(doc, toks, rules)))
+    return out
+
+
+def _private(doc, start: int, anch: Anchored, other: int) -> bool:
+    """From the first member of a coordination, the other mention may not sit among that
+    member's own dependents ("X in Qatar and Y in Saudi Arabia": Y is not in Qatar)."""
+    if anch.own is None or start == anch.own or start != anch.token:
+        return False
+    tok = doc[other]
+    return any(a.i == start for a in tok.ancestors) and not any(a.i == anch.own for a in tok.ancestors)
+
+
+def _try_pair(doc, rel, a, b, role_a, role_b, words, rules):
+    path, toks = path_between(doc, a, b, role_a, role_b, words)
+    if not path or len(toks) - 1 > MAX_PATH_EDGES:
+        return None
+    rule = rules.first(rel, path)
+    if rule is None:
+        alt = canonical_path(path)
+        if alt != path:
+            rule = rules.first(rel, alt)
+            path = alt if rule else path
+    return path, rule, toks
+
+
+def read_relations(doc, mentions, rules: RuleSet | None = None) -> list[Reading]:
+    """Every (subject, relation, object) that a rule reads between the mentions of one parsed sentence."""
+    return [Reading(p.subject, p.relation, p.object, p.rule, p.path)
+            for p in pair_paths(doc, mentions, rules) if p.rule and not p.blocked]
+
+
+def rules_vocab(rules: RuleSet) -> dict:
+    """Word classes the anchoring needs (force nouns, base nouns), from the rule file's [words]."""
+    return {"force_nouns": rules.words.get("FORCE_NOUN", frozenset()),
+            "base_nouns": rules.words.get("BASE_NOUN", frozenset()),
+            "state_nouns": rules.words.get("STATE_NOUN", frozenset())}

@@ -1,0 +1,112 @@
+"""Discourse: what "it", "its", "there", "the base" and "the alliance" stand for.
+
+Within a section, a referring word resolves to the most recent compatible mention before it
+(a base for "there", "here", "the base", "the facility"; an organisation for "the alliance",
+"the group", "the organisation"; either for "it" and "its"); when the section has none yet, to
+the entity its heading names, then to the one the document title names.
+
+>>> d = Discourse()
+>>> d.start_section(["nato"], ["nato"])
+>>> d.resolve("base") is None, d.resolve("org")
+(True, 'nato')
+>>> d.saw("ramstein-air-base", "base", 3); d.resolve("any")
+'ramstein-air-base'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+#: referring nouns after "the"/"this" and what they can stand for
+BASE_NOUNS = ("base", "air base", "airbase", "facility", "installation", "airfield", "station", "camp",
+              "garrison", "naval base", "air station", "outpost", "site", "complex")
+ORG_NOUNS = ("alliance", "organisation", "organization", "pact", "bloc", "coalition", "group", "grouping",
+             "treaty", "union", "league", "council", "community", "partnership", "arrangement", "arrangements",
+             "body", "forum", "bloc")
+
+_NOUN_ALT = "|".join(sorted({re.escape(n) for n in BASE_NOUNS + ORG_NOUNS}, key=lambda s: (-len(s), s)))
+#: words that may refer back; a sentence with one of these and one mention is worth parsing
+REFERRING = re.compile(
+    rf"\b(?:[Ii]ts?|[Tt]here|[Hh]ere|[Ww]here|(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:{_NOUN_ALT}))\b"
+)
+
+
+@dataclass
+class Discourse:
+    """Recent mentions of bases and organisations, for one document, reset at each section."""
+
+    recent: list[tuple[str, str]] = field(default_factory=list)  #: (entity id, 'base'|'org'), oldest first
+    heading: list[tuple[str, str]] = field(default_factory=list)
+    title: list[tuple[str, str]] = field(default_factory=list)
+
+    def start_document(self, title_entities: list[tuple[str, str]]):
+        self.title = list(title_entities)
+        self.recent = []
+        self.heading = []
+
+    def start_section(self, heading_entities, _unused=None):
+        """A new section: forget the previous section's mentions, remember the heading's."""
+        if heading_entities and isinstance(heading_entities[0], str):  # doctest convenience: org ids
+            heading_entities = [(e, "org") for e in heading_entities]
+        self.heading = list(heading_entities)
+        self.recent = []
+
+    def saw(self, entity: str, kind: str, _pos: int = 0):
+        self.recent.append((entity, kind))
+
+    def resolve(self, want: str) -> str | None:
+        """The entity a referring word of class ``want`` ('base', 'org' or 'any') stands for."""
+        for pool in (self.recent, self.heading, self.title):
+            for eid, kind in reversed(pool):
+                if want == "any" or kind == want:
+                    return eid
+        return None
+
+
+def referring_tokens(doc):
+    """(token, class) for the referring words of a parsed sentence: 'it'/'its' -> any,
+    'there'/'here'/'where' -> base, 'the base' -> base, 'the alliance' -> org."""
+    out = []
+    for tok in doc:
+        low = tok.lower_
+        if low in ("it", "its") and tok.pos_ == "PRON":
+            out.append((tok, "any"))
+        elif low in ("there", "here") and tok.dep_ == "advmod":
+            out.append((tok, "base"))
+        elif tok.pos_ == "NOUN" and any(c.lower_ in ("the", "this", "that") and c.dep_ == "det" for c in tok.children):
+            if any(c.dep_ in ("compound", "amod") and c.pos_ == "PROPN" for c in tok.children):
+                continue  # "the Ramstein base" names it
+            phrase = low
+            comp = [c for c in tok.children if c.dep_ == "compound" and c.i == tok.i - 1]
+            if comp:
+                phrase = comp[0].lower_ + " " + low
+            if phrase in BASE_NOUNS or low in BASE_NOUNS:
+                out.append((tok, "base"))
+            elif low in ORG_NOUNS:
+                out.append((tok, "org"))
+    return out
+
+
+_JOIN_VERBS = ("join", "accede", "rejoin")
+_JOIN_NOUNS = ("accession", "admission", "membership", "enlargement", "expansion")
+
+
+def implicit_org_tokens(doc):
+    """Joining verbs and accession nouns that leave the organisation unsaid ('Finland joined in
+    2023', 'the accession of Estonia'): the organisation is the one the discourse speaks of."""
+    out = []
+    for tok in doc:
+        lemma = tok.lemma_.lower()
+        if tok.pos_ == "VERB" and lemma in _JOIN_VERBS:
+            if any(c.dep_ in ("dobj", "attr") or (c.dep_ == "prep" and c.lower_ in ("to", "into")) for c in tok.children):
+                continue
+            out.append(tok)
+        elif tok.pos_ == "NOUN" and lemma in _JOIN_NOUNS:
+            if any(c.dep_ in ("prep",) and c.lower_ in ("to", "into", "in") for c in tok.children):
+                continue
+            if any(c.dep_ in ("compound", "poss") and c.pos_ == "PROPN" and c.lower_ not in () for c in tok.children
+                   if c.ent_type_ in ("ORG", "NORP")):
+                continue  # "NATO membership" names it
+            out.append(tok)
+    return out
