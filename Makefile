@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 OUT    := out
 
-.PHONY: demo test install dev browser bench notebook clean
+.PHONY: demo test install dev browser bench eval notebook clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: $(VENV)/.dev-installed browser
 
 bench: $(VENV)/.dev-installed browser
 	$(BIN)/python -m benchmarks.run
+
+# Extraction scores against the gold sets (eval/README.md): the seed corpus, the shared dev set if present, real text.
+eval: $(VENV)/.core-installed
+	$(BIN)/python eval/score.py seed=corpus:eval/seed/gold.tsv $$( [ -d ../shared/dev-eval ] && echo dev=../shared/dev-eval/docs:../shared/dev-eval/gold.tsv ) real=eval/real/docs:eval/real/gold.tsv
 
 # The notebooks' kernel is this venv's Python: its kernelspec (python3) goes into the venv, and the venv's
 # Jupyter folder comes first on JUPYTER_PATH, ahead of any other python3 kernel on the machine.

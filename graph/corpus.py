@@ -125,7 +125,9 @@ def read_corpus(folders) -> list[Document]:
 # --------------------------------------------------------------------------- parsing
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
-_LIST_MARK = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
+_LIST_MARK = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])(?:[ \t]+|$)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])[ \t]*(?:\1[ \t]*){2,}$")
 _QUOTE_MARK = re.compile(r"^[ \t]*>[ \t]?")
 _LEAD_IN = re.compile(r"^[ \t]*(\*\*|__)([^*_\n]{1,100}?)\1[ \t]*:[ \t]*(?=\S)")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -148,11 +150,19 @@ def _clean_line(line: str, base: int) -> tuple[str, list[int]]:
     return "".join(chars), offs
 
 
-def _blocks(text: str):
-    """Yield (kind, section, clean_text, offsets) blocks: headings, paragraphs, list items."""
+def _blocks(text: str, where: list[int] | None = None):
+    """Yield (kind, section, clean_text, offsets) blocks: headings, paragraphs, list items.
+
+    Fenced code blocks (```` ``` ```` or ``~~~``, closed by a fence of the same character
+    at least as long, or by the end of the document) and thematic breaks (``---``) are
+    not prose: they end the paragraph and give no text. A line that is only markup
+    (``**``, a bare ``>`` or list marker, an image without alt text) gives no text either.
+    ``where[0]`` is kept at the number of the line being read (for error messages).
+    """
     section = ""
     cur_text: list[str] = []
     cur_offs: list[int] = []
+    fence: str | None = None  # the opening fence of the code block being skipped
 
     def flush():
         if cur_text and "".join(cur_text).strip():
@@ -161,10 +171,24 @@ def _blocks(text: str):
         cur_offs.clear()
 
     pos = 0
-    for raw in text.splitlines(keepends=True):
+    for lineno, raw in enumerate(text.splitlines(keepends=True), 1):
+        if where is not None:
+            where[0] = lineno
         line = raw.rstrip("\r\n")
         base = pos
         pos += len(raw)
+        f = _FENCE.match(line)
+        if fence is not None:
+            if f and f.group(1)[0] == fence[0] and len(f.group(1)) >= len(fence) and not line[f.end():].strip():
+                fence = None
+            continue
+        if f and not (f.group(1)[0] == "`" and "`" in line[f.end():]):
+            yield from flush()
+            fence = f.group(1)
+            continue
+        if _THEMATIC_BREAK.match(line):
+            yield from flush()
+            continue
         if not line.strip():
             yield from flush()
             continue
@@ -189,6 +213,8 @@ def _blocks(text: str):
             yield ("leadin", section, clean, offs)
             line, base = line[m.end():], base + m.end()
         clean, offs = _clean_line(line, base)
+        if not clean.strip():  # only markup: nothing to join (and no offset to map a joining space to)
+            continue
         if cur_text:
             cur_text.append(" ")
             cur_offs.append(cur_offs[-1])  # a joined line break maps to the previous character
@@ -241,9 +267,20 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 def parse_document(path: str, text: str, sha256: str = "") -> Document:
     """Parse Markdown ``text`` into a Document (title, sections, sentences)."""
+    where = [0]
+    try:
+        return _parse(path, text, sha256, where)
+    except MemoryError:
+        raise
+    except Exception as exc:  # a parser bug must name the document and line, not end the build with a traceback
+        raise CorpusError(f"cannot parse the document ({type(exc).__name__}: {exc})", path=path,
+                          line=where[0] or None) from exc
+
+
+def _parse(path: str, text: str, sha256: str, where: list[int]) -> Document:
     sentences: list[Sentence] = []
     title = ""
-    for kind, section, clean, offs in _blocks(text):
+    for kind, section, clean, offs in _blocks(text, where):
         if kind in ("heading", "leadin"):
             if kind == "heading" and not title:
                 title = clean.strip()

@@ -256,6 +256,9 @@ def anchor(doc, men, vocab: dict) -> Anchored | None:
     tok = _climb_conj(root)
     if role == "ORG" and men.via == "implicit":
         return Anchored(men, root.i, "ORG_IMPLICIT")
+    if role == "BASE" and root.dep_ in ("compound", "nmod") and _noun_lemma(root.head) in vocab["base_nouns"]:
+        root = root.head  # "the HMS Jufair naval support facility": the facility is the base
+        tok = _climb_conj(root)
     if role != "COUNTRY":
         return Anchored(men, tok.i, role, root.i)
     role = "FORCE" if men.via == "force" else "COUNTRY"
@@ -265,7 +268,7 @@ def anchor(doc, men, vocab: dict) -> Anchored | None:
     elif tok.dep_ == "pobj" and tok.head.lower_ in ("of", "from") and tok.head.dep_ == "prep":
         head = tok.head.head  # "the forces of Italy", "troops from Germany"
     if head is not None:
-        while head.dep_ == "compound" and head.head.i != head.i:
+        while head.dep_ in ("compound", "nmod") and head.head.i != head.i and head.head.pos_ in ("NOUN", "PROPN"):
             head = head.head
         lemma = _noun_lemma(head)
         if lemma in vocab["force_nouns"]:
@@ -351,7 +354,13 @@ def pair_paths(doc, mentions, rules: RuleSet | None = None) -> list[PairPath]:
             if s.role not in subj_roles:
                 continue
             for o in anchored:
-                if o.role not in obj_roles or o.mention.entity == s.mention.entity or o.token == s.token:
+                if o.role not in obj_roles or o.mention.entity == s.mention.entity:
+                    continue
+                if o.token == s.token:  # "the British HMS Jufair facility": the owner modifies the base itself
+                    if o.role == "OWNER":
+                        path = f"{s.role} = {o.role}"
+                        rule = rules.first(rel, path)
+                        out.append(PairPath(s, rel, o, path, rule.id if rule else None, False))
                     continue
                 if rel == "locatedIn" and o.mention.via not in ("name", "coref"):
                     continue

@@ -75,7 +75,7 @@ def referring_tokens(doc):
         elif low in ("there", "here") and tok.dep_ == "advmod":
             out.append((tok, "base"))
         elif tok.pos_ == "NOUN" and any(c.lower_ in ("the", "this", "that") and c.dep_ == "det" for c in tok.children):
-            if any(c.dep_ in ("compound", "amod") and c.pos_ == "PROPN" for c in tok.children):
+            if any(c.dep_ in ("compound", "amod", "nmod", "poss") and c.pos_ == "PROPN" for c in tok.children):
                 continue  # "the Ramstein base" names it
             phrase = low
             comp = [c for c in tok.children if c.dep_ == "compound" and c.i == tok.i - 1]

@@ -72,7 +72,7 @@ class Extraction:
 
 # --------------------------------------------------------------------------- patterns
 
-_NAME_WORD = r"(?:[A-Z][\w'\u2019\-]*|al-[A-Z][\w\-]*|al|as|ad|ar|el|bin|ibn|de|du|la|le|di)"
+_NAME_WORD = r"(?:[A-Z][\w'\u2019\-]*|al-[A-Z][\w\-]*|(?:al|as|ad|ar|el|bin|ibn|de|du|la|le|di)(?![\w\u00c0-\u024f]))"
 _NAME = rf"[A-Z][\w'\u2019\-]*(?:\s+{_NAME_WORD}){{0,3}}"
 _BASE_SUFFIX = (
     r"(?:Air\s+Force\s+Base|Naval\s+Air\s+Station|[Aa]ir\s+[Bb]ase|[Aa]irbase|Air\s+Station|Air\s*[Ff]ield|[Aa]irfield|"
@@ -83,8 +83,37 @@ _BASE_PREFIX = (
     r"(?:Naval\s+Support\s+Activity|Naval\s+Support\s+Facility|Naval\s+Air\s+Station|Naval\s+Station|"
     r"Joint\s+Base|Forward\s+Operating\s+Base|FOB|Camp|Fort|HMS|Base)"
 )
-_SUFFIX_BASE_RE = re.compile(rf"\b({_NAME})\s+({_BASE_SUFFIX})\b")
+_BASE_SUFFIX = (
+    r"(?:Radar\s+Station|Space\s+(?:Force\s+)?Base|Air\s+Force\s+Station|Naval\s+Air\s+Facility|"
+    r"Marine\s+Corps\s+(?:Air\s+Station|Base)|Army\s+Air\s*field|Naval\s+Submarine\s+Base|Kaserne|Field|"
+    + _BASE_SUFFIX[3:]
+)
+_BASE_PREFIX = (
+    r"(?:(?:United\s+States|U\.\s?S\.|US)\s+Army\s+Garrison|Army\s+Garrison|USAG|Royal\s+Air\s+Force|RAF|"
+    r"R[A-Z]{1,2}AF(?:\s+Base)?|CFB|NAS|NAVSTA|NSA|NSF|JB|Naval\s+Air\s+Facility|Naval\s+Submarine\s+Base|"
+    r"Marine\s+Corps\s+(?:Air\s+Station|Base)|Combat\s+Outpost|Camp\s+de\s+la|Camp\s+de|"
+    r"Base\s+A[ée]rienne|Base\s+A[ée]rea|Base\s+Navale|Air\s+Station|" + _BASE_PREFIX[3:]
+)
+#: words that never make a base's name alone ("the Air Base", "a Forward Operating Base")
+_GENERIC_NAME_WORDS = {
+    "Military", "Air", "Naval", "Navy", "Army", "Main", "Forward", "Operating", "Joint", "New", "Old", "Former",
+    "Largest", "Force", "Forces", "Foreign", "Overseas", "Strategic", "Key", "Major", "Logistics", "Support",
+    "Training", "Base", "Station", "Field", "Marine", "Corps", "Space", "Radar", "Home", "Host", "Largest",
+    "OCONUS", "CONUS", "Permanent", "Temporary", "Allied", "Coalition", "Regional", "International",
+}
+#: a base-like name followed by one of these is a unit ("the 502nd Air Base Wing")
+_UNIT_AFTER = re.compile(r"^\s+(?:Wing|Group|Squadron|Regiment|Command|Division|Brigade|Battalion|Detachment|"
+                         r"Flight|Company|Task\s+Force|Element)\b")
+_SUFFIX_BASE_RE = re.compile(rf"\b({_NAME})\s+({_BASE_SUFFIX})\b(?:\s+(\d{{1,4}})\b)?")
 _PREFIX_BASE_RE = re.compile(rf"\b({_BASE_PREFIX})\s+({_NAME})")
+#: "Air Base 201", "Base Aérienne 172": a base named by a number
+_NUMBERED_BASE_RE = re.compile(
+    r"\b((?:Air\s+Base|Base\s+A[ée]rienne|Base\s+A[ée]rea|Naval\s+Base|Military\s+Base|Air\s+Station|Base)"
+    r"\s+(?:n\.?\s?º\s?|No\.?\s?)?\d{1,4})\b")
+#: "the Russian 102nd Military Base": an ordinal names it, and a leading country word belongs to the name
+_ORDINAL_BASE_RE = re.compile(
+    r"\b((?:[A-Z][a-z]+\s+)?\d{1,3}(?:st|nd|rd|th)\s+(?:Military\s+Base|Air\s+Base|Naval\s+Base|Base|"
+    r"Guards\s+Military\s+Base))\b")
 _ORG_SUFFIX = (
     r"(?:Treaty\s+Organi[sz]ation|Defen[cs]e\s+Organi[sz]ation|Pact|Alliance|Coalition|Council|League|"
     r"Organi[sz]ation|Treaty|Initiative|Union|Dialogue|Partnership|Community)"
@@ -299,8 +328,20 @@ def _tidy_suffix(suffix: str) -> str:
     return {"Air Field": "Airfield", "Airbase": "Air Base"}.get(s, s)
 
 
+#: long and short forms of base-name prefixes ("Royal Air Force Mildenhall" is "RAF Mildenhall")
+_PREFIX_FORMS = (("Royal Air Force ", "RAF "), ("Naval Air Station ", "NAS "), ("Naval Station ", "NAVSTA "),
+                 ("United States Army Garrison ", "USAG "), ("U.S. Army Garrison ", "USAG "),
+                 ("US Army Garrison ", "USAG "), ("Naval Support Activity ", "NSA "))
+
+
 def _resolve_pattern_entity(label: str, kind: str, ents: dict[str, Entity], m: _Matcher) -> str:
     known = m.by_name.get(name_key(label))
+    for long, short in _PREFIX_FORMS:
+        if known:
+            break
+        for a, b in ((long, short), (short, long)):
+            if label.startswith(a):
+                known = m.by_name.get(name_key(b + label[len(a):]))
     if known:
         return known
     eid = slugify(label)
@@ -317,16 +358,45 @@ def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matc
     def add(start, end, eid, kind, via, prio):
         cands.append((start, -(end - start), prio, Mention(start, end, eid, kind, via, text[start:end])))
 
+    for mt in _ORDINAL_BASE_RE.finditer(text):
+        if _UNIT_AFTER.match(text[mt.end():]):
+            continue
+        label = re.sub(r"\s+", " ", mt.group(1))
+        first = label.split()[0]
+        start = mt.start(1)
+        if not (first in m.forms and m.forms[first][1] == "demonym") and not first[0].isdigit():
+            label = label.split(" ", 1)[1]  # "The 102nd ..." / "At 102nd ...": not part of the name
+            start = mt.start(1) + len(first) + 1
+        eid = _resolve_pattern_entity(label, _base_kind(label), ents, m)
+        add(start, mt.end(1), eid, (ents.get(eid) or m.lex.entities[eid]).kind, "pattern", 0)
+    for mt in _NUMBERED_BASE_RE.finditer(text):
+        label = re.sub(r"\s+", " ", mt.group(1))
+        eid = _resolve_pattern_entity(label, _base_kind(label), ents, m)
+        add(mt.start(1), mt.end(1), eid, (ents.get(eid) or m.lex.entities[eid]).kind, "pattern", 0)
     for rx in (_SUFFIX_BASE_RE,):
         for mt in rx.finditer(text):
-            name, drop = _strip_leading(mt.group(1), m)
-            if not name:
+            if _UNIT_AFTER.match(text[mt.end():]):
                 continue
+            name, drop = _strip_leading(mt.group(1), m)
+            if not name or all(w in _GENERIC_NAME_WORDS for w in name.split()):
+                continue
+            if re.fullmatch(r"Field", mt.group(2)) and not (m.by_name.get(name_key(f"{name} Field"))):
+                # "Lajes Field" is a base, "Oil Field" is not: a bare "Field" name needs a military context
+                if not re.search(r"\b(?:air|base|military|force|airfield|squadron|wing)\b", text, re.I):
+                    continue
             label = f"{name} {_tidy_suffix(mt.group(2))}"
+            if mt.group(3):
+                label += f" {mt.group(3)}"
             eid = _resolve_pattern_entity(label, _base_kind(label), ents, m)
             add(mt.start(1) + drop, mt.end(), eid, ents.get(eid, m.lex.entities.get(eid)).kind, "pattern", 0)
     for mt in _PREFIX_BASE_RE.finditer(text):
+        if _UNIT_AFTER.match(text[mt.end():]):
+            continue
         words = mt.group(2).split()
+        first = words[0]
+        if first in _GENERIC_NAME_WORDS or first in _LEADING_STOP or _UNIT_AFTER.match(" " + first) or (
+                first in m.forms and m.lex.entities[m.forms[first][0]].kind == "Country"):
+            continue
         keep = [words[0]]
         for w in words[1:]:
             if w in m.forms or w in _LEADING_STOP:
@@ -803,9 +873,7 @@ class _Reader:
             before = text[a:men.start]
             after = text[men.end:b]
             rule = None
-            if _force_like(text, men, mentions) or men.start in listed:
-                rule = "forces-at-base"
-            elif re.search(r"\b(?:hosts|hosted|houses|housed|welcomes)\s+(?:\w+\s+){0,3}$", before) and hosts:
+            if re.search(r"\b(?:hosts|hosted|houses|housed|welcomes)\s+(?:\w+\s+){0,3}$", before) and hosts:
                 rule = "host-hosts-partner"
             elif men.via == "name" and _OPERATOR_VERB.match(after) and any(x.start > men.end for x in bases):
                 rule = "country-operates-base"
