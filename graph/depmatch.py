@@ -262,6 +262,8 @@ def anchor(doc, men, vocab: dict) -> Anchored | None:
     if role != "COUNTRY":
         return Anchored(men, tok.i, role, root.i)
     role = "FORCE" if men.via == "force" else "COUNTRY"
+    if tok.dep_ == "appos" and _noun_lemma(tok.head) in vocab["group_nouns"]:
+        tok = _climb_conj(tok.head)  # "Turkic countries: Azerbaijan, Kazakhstan ...": the list spells out the noun
     head = None
     if tok.dep_ in _MODIFIER_DEPS and tok.head.i != tok.i:
         head = tok.head
@@ -416,4 +418,5 @@ def rules_vocab(rules: RuleSet) -> dict:
     """Word classes the anchoring needs (force nouns, base nouns), from the rule file's [words]."""
     return {"force_nouns": rules.words.get("FORCE_NOUN", frozenset()),
             "base_nouns": rules.words.get("BASE_NOUN", frozenset()),
-            "state_nouns": rules.words.get("STATE_NOUN", frozenset())}
+            "state_nouns": rules.words.get("STATE_NOUN", frozenset()),
+            "group_nouns": rules.words.get("GROUP_NOUN", frozenset())}

@@ -182,6 +182,14 @@ _POSSESSIVE_GAP = re.compile(r"^['\u2019]s\s+(?:[a-z][\w\-]*\s+){0,2}$")
 _LIST_GAP = re.compile(r"^\s*(?:,|;)?\s*(?:and|as\s+well\s+as|plus|along\s+with|together\s+with)?\s*(?:the\s+)?$")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
+#: a label that opens a list of members: "Membership", "Member states:", "Founding members"
+_LABEL_LIST = re.compile(
+    r"(?:^|(?<=\s))(?:(?:Current\s+|Founding\s+|Full\s+|Former\s+)?(?:[Mm]embers(?:hip)?|[Mm]ember\s+(?:states|countries|nations))|"
+    r"Signatories|Observers?|Candidates?|Partners)\s*:?\s+(?=[A-Z])"
+)
+#: words that make a statement a plan, a wish or a denial rather than a fact
+_MODAL = re.compile(r"\b(?:will|shall|may|might|could|should|not|never|plans?|planned|hopes?|hoped|seeks?|sought|"
+                    r"wants?|wanted|intends?|aims?|applied|applies|candidate|observer|invited|proposed|refused)\b")
 _MEMBER_LIST_CUE = re.compile(
     r"\b(?:members|member\s+states|member\s+countries|signatories|founding\s+members|founders|parties)\s+"
     r"(?:were|are|include|included|includes|including|comprise|comprised|:|being|was|then\s+were)\s*:?\s*"
@@ -394,7 +402,9 @@ def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matc
             continue
         words = mt.group(2).split()
         first = words[0]
-        if first in _GENERIC_NAME_WORDS or first in _LEADING_STOP or _UNIT_AFTER.match(" " + first) or (
+        if any(_UNIT_AFTER.match(" " + w) for w in words):
+            continue  # "RAF Bomber Command" is a unit
+        if first in _GENERIC_NAME_WORDS or first in _LEADING_STOP or (
                 first in m.forms and m.lex.entities[m.forms[first][0]].kind == "Country"):
             continue
         keep = [words[0]]
@@ -697,6 +707,7 @@ class _Reader:
             if s.section != section:
                 section = s.section
                 disc.start_section([])
+            self._label_list(s, mentions, disc)
             d = parsed.get(s.index)
             if d is not None:
                 extra = self.coref[s.index] = self._referring_mentions(d, mentions, disc)
@@ -711,6 +722,30 @@ class _Reader:
                     disc.saw(men.entity, "base")
                 elif _is_org(men):
                     disc.saw(men.entity, "org")
+
+    def _label_list(self, s: Sentence, mentions: list[Mention], disc: Discourse):
+        """A 'Members'/'Member states' label followed by nothing but countries (an infobox or a list
+        flattened into text): each is a member of the organisation named before the label, else of
+        the one the section speaks of. Notes in parentheses are skipped; a repeated name (a flag's
+        alt text) counts once; the list ends at the first other word ('Observers', 'Dissolved')."""
+        text = s.text
+        for cue in _LABEL_LIST.finditer(text):
+            if re.search(r"\b(?:observers?|candidates?|applicants?|partners?|associate)\b", cue.group(0), re.I):
+                continue
+            orgs = [x for x in mentions if _is_org(x) and x.end <= cue.start()]
+            org = orgs[-1].entity if orgs and not text[orgs[-1].end:cue.start()].strip(" :-") else disc.resolve("org")
+            if org is None:
+                continue
+            pos = cue.end()
+            for men in (x for x in mentions if x.start >= cue.end()):
+                gap = text[pos:men.start]
+                gap = re.sub(r"\([^()]{0,60}\)", " ", gap)
+                if gap.strip(" ,;:\t\n\u2022*-") and gap.strip() not in ("and", "&"):
+                    break
+                if not (_is_country(men) and men.via == "name"):
+                    break
+                self.fact(s, men.entity, "memberOf", org, "members-label-list")
+                pos = men.end
 
     def _referring_mentions(self, d, mentions: list[Mention], disc: Discourse) -> list[Mention]:
         """Mentions for the referring words of a parsed sentence ('it', 'there', 'the alliance')."""
@@ -898,8 +933,16 @@ class _Reader:
                 self.fact(s, eid, "locatedIn", heads[0].entity, "section-heading-country")
 
     def _drop_hosts_that_are_locations(self):
-        """A country whose forces are at a base it is itself the location of is not a foreign partner."""
+        """A country whose forces are at a base it is itself the location of is not a foreign partner;
+        nor is the country whose service names the base ("RMAF Butterworth" is Malaysia's own)."""
         loc = {(f.subject, f.object) for f in self.result.facts if f.prop == "locatedIn"}
+        for f in self.result.facts:
+            if f.prop == "hostsForcesOf":
+                label = self.entity(f.subject).label
+                for mt in self.m.name_re.finditer(label):
+                    eid, via = self.m.forms[mt.group(0)]
+                    if via == "force" and mt.start() == 0:
+                        loc.add((f.subject, eid))
         self.result.facts = [
             f for f in self.result.facts if not (f.prop == "hostsForcesOf" and (f.subject, f.object) in loc)
         ]
@@ -938,7 +981,9 @@ class _Reader:
                 subj_idx = max((k for k, x in enumerate(mentions[:j]) if x.end <= cue.start()), default=None)
                 if subj_idx is not None:
                     gap = text[mentions[subj_idx].end:cue.start()]
-                    if re.fullmatch(r"\s*(?:,[^,]{0,40},\s*)?(?:\w+\s+){0,2}", gap) or re.fullmatch(r"\s*,[^,]{0,60},\s*", gap):
+                    modal = _MODAL.search(text[mentions[subj_idx].end:cue.end()])
+                    if not modal and (re.fullmatch(r"\s*(?:,[^,]{0,40},\s*)?(?:\w+\s+){0,2}", gap)
+                                      or re.fullmatch(r"\s*,[^,]{0,60},\s*", gap)):
                         verb = cue.group(0)
                         rule = "joined-org" if re.search(r"join|acced|enter", verb) else (
                             "founded-org" if re.search(r"found|form|establish|creat|sign", verb) else "member-of-org")
