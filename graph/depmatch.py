@@ -259,6 +259,9 @@ def anchor(doc, men, vocab: dict) -> Anchored | None:
     if role == "BASE" and root.dep_ in ("compound", "nmod") and _noun_lemma(root.head) in vocab["base_nouns"]:
         root = root.head  # "the HMS Jufair naval support facility": the facility is the base
         tok = _climb_conj(root)
+    if role == "ORG" and root.dep_ == "compound" and root.head.pos_ == "PROPN" and root.head.i > root.i:
+        root = root.head  # "the ANZUS Council": the name goes on
+        tok = _climb_conj(root)
     if role != "COUNTRY":
         return Anchored(men, tok.i, role, root.i)
     role = "FORCE" if men.via == "force" else "COUNTRY"
@@ -275,14 +278,15 @@ def anchor(doc, men, vocab: dict) -> Anchored | None:
         lemma = _noun_lemma(head)
         if lemma in vocab["force_nouns"]:
             return Anchored(men, _climb_conj(head).i, "FORCE")
-        if lemma in vocab["base_nouns"]:
+        if lemma in vocab["base_nouns"] and head.pos_ != "PROPN":  # "a U.S. Navy base", not "Spain's Rota Base"
             return Anchored(men, head.i, "OWNER")
         if lemma in vocab["state_nouns"] and tok.dep_ == "pobj":  # "the leaders of Iran" act for Iran
             return Anchored(men, _climb_conj(head).i, role)
     if men.via == "demonym":
         # an adjective ("the German government") says nothing of forces; a people noun
         # ("the Danes operated ...") stands for the country
-        is_people = tok.pos_ in ("NOUN", "PROPN") and tok.dep_ not in _MODIFIER_DEPS
+        is_people = (tok.pos_ in ("NOUN", "PROPN") and tok.dep_ not in _MODIFIER_DEPS
+                     and (tok.lower_.endswith("s") or any(c.lower_ == "the" for c in tok.children)))
         return Anchored(men, tok.i, "COUNTRY" if is_people else "ADJ", root.i)
     return Anchored(men, tok.i, role, root.i)
 

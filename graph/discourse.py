@@ -74,7 +74,8 @@ def referring_tokens(doc):
             out.append((tok, "any"))
         elif low in ("there", "here") and tok.dep_ == "advmod":
             out.append((tok, "base"))
-        elif tok.pos_ == "NOUN" and any(c.lower_ in ("the", "this", "that") and c.dep_ == "det" for c in tok.children):
+        elif tok.pos_ == "NOUN" and tok.dep_ not in ("appos", "attr") and any(
+                c.lower_ in ("the", "this", "that") and c.dep_ == "det" for c in tok.children):
             if any(c.dep_ in ("compound", "amod", "nmod", "poss") and c.pos_ == "PROPN" for c in tok.children):
                 continue  # "the Ramstein base" names it
             phrase = low

@@ -116,11 +116,15 @@ _ORDINAL_BASE_RE = re.compile(
     r"Guards\s+Military\s+Base))\b")
 _ORG_SUFFIX = (
     r"(?:Treaty\s+Organi[sz]ation|Defen[cs]e\s+Organi[sz]ation|Pact|Alliance|Coalition|Council|League|"
-    r"Organi[sz]ation|Treaty|Initiative|Union|Dialogue|Partnership|Community)"
+    r"Organi[sz]ation|Treaty|Initiative|Union|Dialogue|Partnership|Community|Entente|Arrangements)"
 )
 _ORG_RE = re.compile(
-    rf"\b((?:[A-Z][\w'\u2019\-]*\s+)(?:(?:of|for|the|and|on|in|to)\s+|[A-Z][\w'\u2019\-]*\s+){{0,6}}?){_ORG_SUFFIX}\b(?!-)"
+    rf"\b((?:[A-Z][\w'\u2019\-]*\s+)(?:(?:of|for|the|and|on|in|to)\s+|[A-Z][\w'\u2019\-]*\s+){{0,6}}?){_ORG_SUFFIX}\b(?!-)(?!\s+{_ORG_SUFFIX}\b)"
 )
+#: "Pact of the Seas", "Organization of American States": the head noun first
+_ORG_OF_RE = re.compile(
+    r"\b(?:Treaty|Pact|League|Organi[sz]ation|Union|Council|Alliance|Community|Conference|Entente)\s+(?:of|for)\s+"
+    r"(?:the\s+)?[A-Z][\w'\u2019\-]*(?:\s+(?:and\s+|of\s+|the\s+)?[A-Z][\w'\u2019\-]*){0,4}")
 _ACRONYM_RE = re.compile(r"\(\s*(?:the\s+)?([A-Z][A-Z.&\-]{1,9})\s*\)")
 _LEADING_STOP = {
     "The", "A", "An", "At", "In", "From", "To", "On", "By", "With", "Both", "While", "When", "And", "Near", "Of",
@@ -304,14 +308,16 @@ def _matcher(lex: Lexicon | None = None) -> _Matcher:
 # --------------------------------------------------------------------------- mentions
 
 
-def _strip_leading(name: str, m: _Matcher) -> tuple[str, int]:
-    """Drop leading function words, countries and demonyms from a pattern name."""
+def _strip_leading(name: str, m: _Matcher, any_form: bool = False) -> tuple[str, int]:
+    """Drop leading function words, countries and demonyms (any known name with ``any_form``)
+    from a pattern name: "the German Incirlik Air Base" -> "Incirlik Air Base"."""
     words = name.split()
     dropped = 0
     while words:
         w = words[0]
         bare = re.sub(r"['\u2019]s$", "", w)
-        if w in _LEADING_STOP or bare in m.forms or w.endswith(("'s", "\u2019s")):
+        known = bare in m.forms and (any_form or m.lex.entities[m.forms[bare][0]].kind == "Country")
+        if w in _LEADING_STOP or known or w.endswith(("'s", "\u2019s")):
             dropped += len(w)
             words.pop(0)
             while dropped < len(name) and name[dropped].isspace():
@@ -425,8 +431,8 @@ def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matc
             continue  # "the Royal Air Force of Oman" is Oman's, not Britain's
         ent = m.lex.entities[eid]
         add(mt.start(), mt.end(), eid, ent.kind if via != "force" else "Country", via, 1)
-    for mt in _ORG_RE.finditer(text):
-        name, drop = _strip_leading(mt.group(0), m)
+    for mt in [*_ORG_RE.finditer(text), *_ORG_OF_RE.finditer(text)]:
+        name, drop = _strip_leading(mt.group(0), m, any_form=True)
         if not name or len(name.split()) < 2 or name.split()[0] in _GENERIC_ORG_HEADS and len(name.split()) < 3:
             continue
         known = m.by_name.get(name_key(name))
@@ -570,6 +576,7 @@ def _year_after(text: str, pos: int, limit: int = 40) -> int | None:
 
 # --------------------------------------------------------------------------- extraction
 
+_JOIN_CUE = re.compile(r"\b(?:join(?:s|ed)?|acceded?|accession|admi(?:tted|ssion)|rejoin(?:s|ed)?)\b", re.I)
 _SKIP = set(_os.environ.get("KG_SKIP", "").split(","))
 _PARSE_KINDS = ("Country", "Organization", "MilitaryAlliance", "MilitaryBase", "AirBase", "NavalBase")
 
@@ -675,7 +682,8 @@ class _Reader:
             if s.heading:
                 continue
             key = [x for x in mentions if x.kind in _PARSE_KINDS]
-            n = len([x for x in mentions if x.via != "concept"]) + (1 if REFERRING.search(s.text) else 0)
+            n = len([x for x in mentions if x.via != "concept"]) + (1 if REFERRING.search(s.text) else 0) + (
+                1 if _JOIN_CUE.search(s.text) else 0)
             if (key or REFERRING.search(s.text)) and n >= 2:
                 out.append(s.index)
         return out

@@ -176,15 +176,19 @@ def resolve_query(query: str | NamedQuery, folder: Path = QUERIES_DIR) -> NamedQ
 
 # --------------------------------------------------------------------------- scanning SPARQL text
 
+#: a token of SPARQL text, after the SPARQL 1.1 grammar's terminals (as Oxigraph reads them): a comment
+#: ends at a line feed OR a carriage return; an IRI may hold ``\u``/``\U`` escapes; a prefixed name may
+#: hold ``\``-escaped punctuation (``ex:a\#b``, ``ex:a\'b``, PN_LOCAL_ESC)
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
+  | (?P<comment>\#[^\n\r]*)
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
                |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
   | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-  | (?P<word>[A-Za-z0-9_:\u00C0-\uFFFF][\w\-.:%\u00B7-\uFFFF]*)
+  | (?P<word>(?:[A-Za-z0-9_:\u00C0-\uFFFF]|\\[_~.\-!$&'()*+,;=/?\#@%])
+              (?:[\w\-.:%\u00B7-\uFFFF]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
   | (?P<punct>.)
     """,
     re.X | re.S,
@@ -223,16 +227,154 @@ def _keyword(tok: _Token, *words: str) -> bool:
 def forbidden_operations(text: str) -> list[str]:
     """The update operations (INSERT, DELETE, ...) and SERVICE calls a SPARQL text holds.
 
+    Two readings decide, and either one is enough to refuse: the keyword tokens of
+    :func:`_tokens`, and a real parse of the text by the SPARQL grammar (rdflib's, fed the
+    text as Oxigraph lexes it; see :func:`grammar_operations`). The query is never run to
+    find out.
+
     >>> forbidden_operations('SELECT * WHERE { ?s ?p "INSERT" } # DROP ALL')
     []
     >>> forbidden_operations('DELETE WHERE { ?s ?p ?o }')
     ['DELETE']
+    >>> forbidden_operations('SELECT * { ?s ?p ?o } # comment ended by a carriage return\\rSERVICE <http://x/> {}')
+    ['SERVICE']
     """
     found: list[str] = []
     for tok in _tokens(text):
         if _keyword(tok, *UPDATE_KEYWORDS, "SERVICE") and tok.text.upper() not in found:
             found.append(tok.text.upper())
+    if nesting_error(text) is None:  # a deeper text is refused before anything parses it
+        for op in grammar_operations(text)[1]:
+            if op not in found:
+                found.append(op)
     return found
+
+
+#: update operations of rdflib's parse tree -> the keyword that names them in messages
+_UPDATE_OPERATIONS = {"InsertData": "INSERT", "DeleteData": "DELETE", "DeleteWhere": "DELETE",
+                      "InsertClause": "INSERT", "DeleteClause": "DELETE", "Load": "LOAD",
+                      "Clear": "CLEAR", "Drop": "DROP", "Create": "CREATE", "Add": "ADD", "Move": "MOVE",
+                      "Copy": "COPY"}
+_UCHAR_OR_ESCAPE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
+_PARSER_LOCK = threading.Lock()
+
+
+def _as_oxigraph_lexes(text: str) -> str:
+    """``text`` made ready for rdflib's grammar so that it reads the same tokens as Oxigraph.
+
+    rdflib expands ``\\u`` escapes in the whole text before parsing and ends a comment only
+    at a line feed; Oxigraph expands them only inside strings and IRIs (where they never
+    end the token) and ends a comment at a carriage return too. So every escape becomes a
+    plain ``_`` (same token, and ``\\\\`` stays an escaped backslash), carriage returns become
+    line feeds, and the SPARQL 1.2 ``LATERAL`` (which rdflib does not know) becomes
+    ``OPTIONAL``, the keyword with the same grammar (``LATERAL GroupGraphPattern``).
+    """
+    for tok in reversed(_tokens(text)):
+        if _keyword(tok, "LATERAL"):
+            text = text[:tok.start] + "OPTIONAL" + text[tok.start + len(tok.text):]
+    text = text.replace("\r", "\n")
+    return _UCHAR_OR_ESCAPE.sub(lambda m: "_" if m.group()[1] in "uU" else m.group(), text)
+
+
+@functools.lru_cache(maxsize=256)
+def grammar_operations(text: str) -> tuple[str | None, tuple[str, ...]]:
+    """What the SPARQL grammar reads in ``text``: ``("query" | "update" | None, operations)``.
+
+    ``operations`` are the update keywords and ``SERVICE`` found in the parse tree; the
+    kind is None (and there are no operations) when rdflib's parser cannot read the
+    text (a syntax error, or SPARQL 1.2 syntax other than LATERAL), and the keyword
+    tokens decide alone.
+
+    >>> grammar_operations('SELECT * { ?s ?p ?o LATERAL { SERVICE <http://x/> { ?s ?p ?o } } }')
+    ('query', ('SERVICE',))
+    >>> grammar_operations('PREFIX : <urn:x:> INSERT { ?s :p 1 } WHERE { ?s ?p ?o }')
+    ('update', ('INSERT',))
+    """
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql import parser as rdflib_parser
+
+    prepared = _as_oxigraph_lexes(text)
+    tree, kind = None, None
+    with _PARSER_LOCK:  # pyparsing's caches are shared by the module's grammar objects
+        for kind, grammar in (("query", rdflib_parser.Query), ("update", rdflib_parser.UpdateUnit)):
+            try:
+                tree = grammar.parse_string(prepared, parse_all=True)
+                break
+            except (ParseBaseException, RecursionError, ValueError, TypeError, KeyError, AttributeError):
+                continue
+    if tree is None:
+        return None, ()
+    found: list[str] = []
+    stack: list[Any] = [tree]
+    while stack:  # iterative: a deeply nested tree must not exhaust Python's stack
+        node = stack.pop()
+        name = getattr(node, "name", None)
+        op = "SERVICE" if name == "ServiceGraphPattern" else _UPDATE_OPERATIONS.get(name)
+        if op and op not in found:
+            found.append(op)
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
+            stack.extend(node)
+    return kind, tuple(found)
+
+
+#: deepest nesting of ``{ ( [`` a query may have (Oxigraph's parser runs out of stack at about 3,000 braces)
+MAX_NESTING = 200
+#: deepest nesting of ``( [`` inside one ``{ }`` group: nested blank nodes and collections cost
+#: Oxigraph time that grows steeply with depth (200 nested ``[ ]``: 12 s to parse)
+MAX_TERM_NESTING = 64
+_BRACKET = re.compile(r"[{}()\[\]]")
+
+
+def nesting_error(text: str) -> str | None:
+    """Why ``text`` is nested too deeply for the engine, or None.
+
+    Depth is counted on the tokens (strings, IRIs and comments do not count); as a
+    backstop, a count over every character refuses five times the limit.
+
+    >>> nesting_error("SELECT * WHERE { ?s ?p ?o }") is None
+    True
+    >>> nesting_error("SELECT * WHERE " + "{" * 300 + "}" * 300)
+    'query nested too deeply at line 1, column 216: more than 200 levels of { ( [ (the limit keeps the SPARQL engine from running out of stack)'
+    """
+    stack: list[int] = []  # for each open bracket: how many ( [ are open inside the innermost { }
+    for tok in _tokens(text):
+        if tok.kind != "punct" or tok.text not in "{}()[]":
+            continue
+        if tok.text in "})]":
+            if stack:
+                stack.pop()
+            continue
+        stack.append(0 if tok.text == "{" else (stack[-1] + 1 if stack else 1))
+        if len(stack) > MAX_NESTING:
+            return _nesting_message(text, tok.start, f"more than {MAX_NESTING} levels of {{ ( [ (the limit keeps "
+                                                     "the SPARQL engine from running out of stack)")
+        if stack[-1] > MAX_TERM_NESTING:
+            return _nesting_message(text, tok.start, f"more than {MAX_TERM_NESTING} levels of ( [ inside one "
+                                                     "{ } group (nested blank nodes and collections cost the engine "
+                                                     "time that grows steeply with depth)")
+    depth = 0
+    for m in _BRACKET.finditer(text):
+        depth = depth + 1 if m.group() in "{([" else max(depth - 1, 0)
+        if depth > 5 * MAX_NESTING:
+            return _nesting_message(text, m.start(), f"more than {5 * MAX_NESTING} levels of {{ ( [, counting "
+                                                     "those in strings, IRIs and comments")
+    return None
+
+
+def _nesting_message(text: str, pos: int, what: str) -> str:
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"query nested too deeply at line {line}, column {col}: {what}"
+
+
+def check_nesting(text: str) -> None:
+    """Raise a one-line KGError when ``text`` is nested deeper than the engine can take
+    (:func:`nesting_error`); called before any parser or engine sees the text."""
+    err = nesting_error(text)
+    if err is not None:
+        raise KGError(err)
 
 
 def query_form(text: str) -> str | None:
@@ -494,7 +636,12 @@ def _tidy_expected(detail: str) -> str:
 
 
 def check_syntax(text: str) -> None:
-    """Raise a KGError (line, column, offending line) when ``text`` is not a SPARQL query."""
+    """Raise a KGError (line, column, offending line) when ``text`` is not a SPARQL query.
+
+    Oxigraph parses it by running it on an empty store, so :func:`prepare` calls this only
+    for a text that holds no SERVICE (the one operation that reaches out of the store).
+    """
+    check_nesting(text)
     try:
         _parses(text)
     except SyntaxError as exc:
@@ -704,6 +851,7 @@ def prepare(query: str | NamedQuery, params: Mapping[str, str] | None = None, *,
     line, and binds ``params`` with :func:`bind_params`.
     """
     q = resolve_query(query)
+    check_nesting(q.text)  # before any parser or engine sees the text
     ops = forbidden_operations(q.text)
     updates = [o for o in ops if o != "SERVICE"]
     if updates and not allow_update:
@@ -742,6 +890,7 @@ def evaluate(store, text: str) -> QueryResult:
 
     from .namespaces import PREFIXES
 
+    check_nesting(text)
     try:
         res = store.query(text, use_default_graph_as_union=True, prefixes=PREFIXES)
         if isinstance(res, ox.QueryBoolean):
@@ -759,6 +908,7 @@ def evaluate(store, text: str) -> QueryResult:
 
 def update(store, text: str) -> int:
     """Run a SPARQL Update on the (in-memory) store; returns the change in the number of quads."""
+    check_nesting(text)
     before = len(store)
     try:
         store.update(text)
@@ -931,6 +1081,7 @@ def query_store(store, text: str):
     """
     from .namespaces import PREFIXES
 
+    check_nesting(text)
     try:
         return store.query(text, use_default_graph_as_union=True, prefixes=PREFIXES)
     except SyntaxError as exc:
