@@ -164,6 +164,8 @@ def _write_document(g: Graph, ex: Extraction, entities: dict[str, Entity], descr
     g.add((d, AKG.characterCount, Literal(len(doc.text))))
     if doc.sha256:
         g.add((d, AKG.sha256, Literal(doc.sha256)))
+    if ex.extractor:
+        g.add((d, AKG.extractedWith, Literal(ex.extractor)))
     used = set(ex.mentions) | {f.subject for f in ex.facts} | {f.object for f in ex.facts if f.prop not in LITERAL_PROPS}
     for eid in sorted(used):
         ent = entities.get(eid)
@@ -303,13 +305,57 @@ def one_value_per_year(extractions: list[Extraction], entities: dict[str, Entity
     return notes
 
 
-def build_dataset(docs: list[Document], ontology: str | Path = ONTOLOGY_FILE, progress=None) -> BuildResult:
+def build_dataset(docs: list[Document], ontology: str | Path = ONTOLOGY_FILE, progress=None,
+                  jobs: int = 1) -> BuildResult:
     """Extract every document and write the dataset (ontology graph + one graph per document)."""
     with gc_paused():
-        return _build_dataset(docs, ontology, progress)
+        return _build_dataset(docs, ontology, progress, jobs)
 
 
-def _build_dataset(docs: list[Document], ontology: str | Path, progress) -> BuildResult:
+def default_jobs(n_docs: int) -> int:
+    """Processes for extraction by default: one per core, one for a small corpus (under 8 documents)."""
+    import os
+
+    return 1 if n_docs < 8 else max(1, min(os.cpu_count() or 1, n_docs))
+
+
+#: the lexicon a worker process extracts with (set once per worker, inherited through fork)
+_WORKER_LEXICON = None
+
+
+def _extract_in_worker(doc: Document) -> Extraction:
+    return extract_document(doc, _WORKER_LEXICON)
+
+
+def extract_all(docs: list[Document], lexicon, jobs: int = 1, progress=None) -> list[Extraction]:
+    """Extract every document, in ``jobs`` processes when more than one; the result (and so the
+    graph) is the same, in the same order, for any number of jobs."""
+    jobs = max(1, min(jobs, len(docs)))
+    if jobs == 1:
+        out = []
+        for doc in docs:
+            out.append(extract_document(doc, lexicon))
+            if progress:
+                progress(doc)
+        return out
+    import multiprocessing
+
+    from .nlp import load_pipeline
+
+    global _WORKER_LEXICON
+    load_pipeline()  # loaded once here; forked workers share it
+    _WORKER_LEXICON = lexicon
+    ctx = multiprocessing.get_context("fork")
+    out = []
+    with ctx.Pool(jobs) as pool:
+        for ex in pool.imap(_extract_in_worker, docs, chunksize=max(1, min(16, len(docs) // (jobs * 4) or 1))):
+            out.append(ex)
+            if progress:
+                progress(ex.doc)
+    return out
+
+
+def _build_dataset(docs: list[Document], ontology: str | Path, progress, jobs: int = 1) -> BuildResult:
     ds = Dataset()
     for prefix, ns in PREFIXES.items():
         ds.bind(prefix, ns, override=True, replace=True)
@@ -317,11 +363,7 @@ def _build_dataset(docs: list[Document], ontology: str | Path, progress) -> Buil
     for t in load_ontology(ontology):
         onto.add(t)
     lexicon = load_lexicon(Path(ontology))
-    extractions = []
-    for doc in docs:
-        extractions.append(extract_document(doc, lexicon))
-        if progress:
-            progress(doc)
+    extractions = extract_all(docs, lexicon, jobs=jobs, progress=progress)
     entities = merge_entities(extractions)
     summary = Summary(documents=len(docs))
     summary.conflicts = one_country_per_place(extractions, entities) + one_value_per_year(extractions, entities)
@@ -345,7 +387,7 @@ def _build_dataset(docs: list[Document], ontology: str | Path, progress) -> Buil
 
 
 def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = True, validate: bool = True,
-                shapes: str | Path | None = None, progress=None) -> BuildResult:
+                shapes: str | Path | None = None, progress=None, jobs: int = 1) -> BuildResult:
     """The whole build as ``kg build`` runs it: read the corpus folder(s), extract, write the RDF
     dataset, add the OWL-RL inferences and check the SHACL shapes.
 
@@ -359,7 +401,7 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
     from .corpus import read_corpus
 
     with gc_paused():
-        result = build_dataset(read_corpus(corpus), ontology=ontology, progress=progress)
+        result = build_dataset(read_corpus(corpus), ontology=ontology, progress=progress, jobs=jobs)
         if reason:
             from .reason import add_inferences
 

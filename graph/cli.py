@@ -49,9 +49,12 @@ def build(
                                               help="Graph Store Protocol URL (default: derived from --endpoint; env KG_GRAPH_STORE)."),
     auth: Optional[str] = _AUTH,
     token: Optional[str] = _TOKEN,
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1,
+                                       help="Extract in this many processes (default: the number of cores; "
+                                            "the output is the same for any number)."),
 ):
     """Build the knowledge graph from the Markdown documents of the corpus."""
-    from .build import build_graph, format_for, write_dataset
+    from .build import build_graph, default_jobs, format_for, write_dataset
     from .corpus import find_documents
     from .lexicon import ONTOLOGY_FILE
     from .report import print_summary, progress_bar
@@ -68,7 +71,7 @@ def build(
         try:
             with progress_bar(n, enabled=not quiet and n > 20) as advance:
                 result = build_graph(corpus, ontology or ONTOLOGY_FILE, reason=reason, validate=validate,
-                                     shapes=shapes, progress=advance)
+                                     shapes=shapes, progress=advance, jobs=jobs or default_jobs(n))
         except ValidationFailed as exc:
             typer.echo(format_report(exc.report, exc.report.violations), err=True)
             _fail(KGError(f"{exc}; nothing written to {out or kind}"), 1)
@@ -263,6 +266,27 @@ def serve(
                    warn=lambda m: typer.secho(m, fg=typer.colors.YELLOW, err=True))
     except KGError as exc:
         _fail(exc)
+
+
+@app.command()
+def explain(
+    source: str = typer.Argument(..., help="A sentence (or a few) in quotes, or a Markdown/text file."),
+):
+    """Show how extraction reads a text: mentions, the parse, each pair's path, the rule behind each fact."""
+    from .corpus import read_document
+    from .explain import explain_document, explain_text
+
+    try:
+        path = Path(source)
+        if len(source) < 4096 and "\n" not in source and path.suffix and path.exists():
+            report = explain_document(read_document(path))
+        elif path.suffix.lower() in (".md", ".markdown", ".txt") and "\n" not in source and " " not in source:
+            raise KGError(f"{source}: file not found")
+        else:
+            report = explain_text(source)
+    except KGError as exc:
+        _fail(exc)
+    typer.echo(report)
 
 
 def main() -> None:  # console-script entry point

@@ -321,7 +321,14 @@ def _blocked(doc, tokens: list[int], rules: RuleSet) -> bool:
         tok = doc[t]
         if tok.lemma_.lower() in blockers or tok.lower_ in blockers:
             return True
-    for t in tokens:
+    scope = list(tokens)
+    top = min(tokens, key=lambda t: len(list(doc[t].ancestors)))
+    verb = doc[top]
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i and verb.dep_ not in ("relcl", "acl", "advcl"):
+        verb = verb.head  # the clause the path sits in: "X no longer hosts [troops at Y]"
+    if verb.pos_ in ("VERB", "AUX"):
+        scope.append(verb.i)
+    for t in scope:
         for child in doc[t].children:
             if child.dep_ in ("neg", "aux", "auxpass", "advmod", "det", "amod", "compound", "acomp") and (
                     child.lower_ in blockers or child.lemma_.lower() in blockers):

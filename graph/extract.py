@@ -68,6 +68,7 @@ class Extraction:
     entities: dict[str, Entity] = field(default_factory=dict)
     facts: list[Fact] = field(default_factory=list)
     mentions: Counter = field(default_factory=Counter)  #: entity id -> number of mentions
+    extractor: str = ""  #: the linguistic pipeline and rule set that read it (build metadata)
 
 
 # --------------------------------------------------------------------------- patterns
@@ -194,6 +195,7 @@ _LABEL_LIST = re.compile(
 #: words that make a statement a plan, a wish or a denial rather than a fact
 _MODAL = re.compile(r"\b(?:will|shall|may|might|could|should|not|never|plans?|planned|hopes?|hoped|seeks?|sought|"
                     r"wants?|wanted|intends?|aims?|applied|applies|candidate|observer|invited|proposed|refused)\b")
+_HOST_OWN = re.compile(r"\b(?:its\s+own|the\s+host(?:'s)?|home\s+to\s+the)\s+$", re.I)
 _MEMBER_LIST_CUE = re.compile(
     r"\b(?:members|member\s+states|member\s+countries|signatories|founding\s+members|founders|parties)\s+"
     r"(?:were|are|include|included|includes|including|comprise|comprised|:|being|was|then\s+were)\s*:?\s*"
@@ -581,6 +583,17 @@ _SKIP = set(_os.environ.get("KG_SKIP", "").split(","))
 _PARSE_KINDS = ("Country", "Organization", "MilitaryAlliance", "MilitaryBase", "AirBase", "NavalBase")
 
 
+def extractor_name() -> str:
+    """'en_core_web_sm 3.8.0 (spaCy 3.8.x); relation rules <sha1>': what read the documents."""
+    import hashlib
+
+    from .depmatch import RULES_FILE
+    from .nlp import pipeline_name
+
+    digest = hashlib.sha1(RULES_FILE.read_bytes()).hexdigest()[:12]
+    return f"{pipeline_name()}; relation rules {digest}"
+
+
 def _title_mentions(reader) -> list[Mention]:
     for s, mentions in zip(reader.doc.sentences, reader.sentence_mentions):
         if s.heading and s.index == 0 and s.text == reader.doc.title:
@@ -668,6 +681,7 @@ class _Reader:
                         self.base_sentence.setdefault(men.entity, s)
         if self.use_parse:
             self._parse_rules(parsed)
+            self.result.extractor = extractor_name()
         self._section_country_locations()
         self._drop_hosts_that_are_locations()
         return self.result
@@ -916,7 +930,10 @@ class _Reader:
             before = text[a:men.start]
             after = text[men.end:b]
             rule = None
-            if re.search(r"\b(?:hosts|hosted|houses|housed|welcomes)\s+(?:\w+\s+){0,3}$", before) and hosts:
+            if men.via in ("demonym", "force") and (men.via == "force" or _FORCE_DIRECT.match(after)) \
+                    and not _HOST_OWN.search(text[max(0, men.start - 30):men.start]):
+                rule = "forces-at-base"  # "Indian troops", "the Luftwaffe": forces named as such
+            elif re.search(r"\b(?:hosts|hosted|houses|housed|welcomes)\s+(?:\w+\s+){0,3}$", before) and hosts:
                 rule = "host-hosts-partner"
             elif men.via == "name" and _OPERATOR_VERB.match(after) and any(x.start > men.end for x in bases):
                 rule = "country-operates-base"

