@@ -80,3 +80,108 @@ def test_missing_and_empty_corpus_folders(tmp_path):
     (tmp_path / "notes.txt").write_text("not markdown")
     with pytest.raises(CorpusError, match=r"no Markdown documents"):
         read_corpus(tmp_path)
+
+
+# --------------------------------------------------------------------------- markup-only lines, code blocks
+
+
+@pytest.mark.parametrize(
+    "text, texts",
+    [
+        ("**\nfoo", ["foo"]),
+        ("```\nfoo\n```\nbar", ["bar"]),
+        ("![](fig.png)\nA caption.", ["A caption."]),
+        (">\nfoo", ["foo"]),
+        ("-\nfoo", ["foo"]),
+        ("1.\nfoo", ["foo"]),
+        ("# T\n\n**\n**\n", ["T"]),
+    ],
+)
+def test_a_paragraph_opening_with_a_markup_only_line_parses(text, texts):
+    doc = parse_document("t.md", text)
+    assert [s.text for s in doc.sentences] == texts
+    for s in doc.sentences:
+        assert doc.text[s.start:s.end] == s.text
+
+
+def test_fenced_code_blocks_are_not_prose():
+    text = ("# T\n\nBefore the code. It ends here.\n```python\nx = 1. The U.S. Army is in Kuwait.\n\n"
+            "```\nAfter it.\n\n~~~~\nTurkey hosts NATO.\n~~~\nstill code\n~~~~\n---\nLast one.\n")
+    doc = parse_document("t.md", text)
+    assert [s.text for s in doc.sentences] == ["T", "Before the code.", "It ends here.", "After it.", "Last one."]
+    assert [doc.text[s.start:s.end] for s in doc.sentences] == [s.text for s in doc.sentences]
+    # an unclosed fence runs to the end of the document; inline code spans are prose
+    assert [s.text for s in parse_document("t.md", "A.\n\n```\nB. C.\n").sentences] == ["A."]
+    assert [s.text for s in parse_document("t.md", "Use ```x``` here.").sentences] == ["Use x here."]
+
+
+def test_a_markup_only_document_builds_through_read_corpus(tmp_path):
+    (tmp_path / "a.md").write_text("```\n# not a heading\n```\n**\nfoo\n", encoding="utf-8")
+    (doc,) = read_corpus(tmp_path)
+    assert [s.text for s in doc.sentences] == ["foo"]
+    assert doc.title == "A"
+
+
+def test_a_parser_failure_names_the_document_and_line(monkeypatch):
+    import graph.corpus as corpus
+
+    def broken(text):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(corpus, "split_sentences", broken)
+    with pytest.raises(CorpusError) as err:
+        parse_document("docs/a.md", "# T\n\nline two\nline three\n")
+    assert str(err.value) == "docs/a.md:4: cannot parse the document (IndexError: list index out of range)"
+    assert (err.value.path, err.value.line) == ("docs/a.md", 4)
+
+
+# --------------------------------------------------------------------------- property-based
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+#: Markdown-ish text: markup characters, line breaks of every kind Python splits on, prose, non-ASCII
+_MARKDOWN_PIECES = st.sampled_from([
+    "```", "~~~", "**", "__", "*", "_", "`", "#", "# ", "## ", ">", "> ", "- ", "-", "* ", "1. ", "1.", "---",
+    "![](fig.png)", "![alt](x)", "[U.S.](http://x)", "[", "]", "(", ")", "**Lead**: ", "\n", "\n\n", "\r\n",
+    "\r", " ", "\t", "\u2028", "\x0b", "\x85", ". ", "! ", "? ", "U.S. ", "Dr. ", "The ", "Army", "Kuwait.",
+    "It stays.", "\u00e9", "\u201c", "\U0001f600", "\u200b",
+])
+_MARKDOWN = st.one_of(st.lists(_MARKDOWN_PIECES, max_size=40).map("".join), st.text(max_size=200))
+
+
+def _check_offsets(doc):
+    text = doc.text
+    for s in doc.sentences:
+        assert 0 <= s.start < s.end <= len(text)
+        assert len(s.offsets) == len(s.text) and s.offsets[0] == s.start and s.offsets[-1] == s.end - 1
+        assert s.text == s.text.strip()
+        for i, (c, o) in enumerate(zip(s.text, s.offsets)):
+            assert s.start <= o < s.end
+            if i:
+                assert o >= s.offsets[i - 1]
+            # every clean character is the original one, except a space that joins two lines
+            # (it maps to the character before it)
+            assert text[o] == c or (c == " " and i and o == s.offsets[i - 1]), (c, o, text)
+
+
+@settings(derandomize=True, max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_MARKDOWN)
+def test_parse_document_never_raises_and_offsets_slice_back(text):
+    doc = parse_document("p.md", text)
+    _check_offsets(doc)
+    assert [s.index for s in doc.sentences] == list(range(len(doc.sentences)))
+    assert doc.title
+
+
+@settings(derandomize=True, max_examples=500, deadline=None)
+@given(st.lists(st.text(max_size=30), max_size=6), st.lists(st.text(max_size=30), max_size=4))
+def test_code_block_contents_never_become_sentences(before, code):
+    words = [w for w in before if w.strip() and "`" not in w and "~" not in w]
+    secret = "ZQXJcodeonly"
+    body = "\n".join(code + [secret + "."]).replace("```", "")
+    text = "\n\n".join(words) + "\n\n```\n" + body + "\n```\nAfter.\n"
+    doc = parse_document("c.md", text)
+    _check_offsets(doc)
+    assert not any(secret in s.text for s in doc.sentences)
+    assert doc.sentences[-1].text == "After."

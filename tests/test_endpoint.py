@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -410,6 +411,50 @@ def test_kg_serve_answers_refuses_updates_and_stops_cleanly_on_ctrl_c(server, bu
     assert list(tmpdir.iterdir()) == []  # temporary store and log removed
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=2)
+
+
+def test_kg_serve_restarts_the_server_after_a_crashing_request(built_graph, tmp_path):
+    """Issue 14: one 6 KB form POST nested 3,000 braces deep aborted Oxigraph and nothing restarted it.
+
+    Requests still reach Oxigraph unchecked (kg serve has no front yet), so the request may crash
+    it; kg serve then says so on stderr and starts it again on the same port.
+    """
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmpdir), "COLUMNS": "200"}
+    proc, url = _start_kg_serve(["--graph", str(built_graph)], env)
+    try:
+        deep = "SELECT * WHERE " + "{" * 3000 + " ?s ?p ?o " + "}" * 3000
+        form = urllib.parse.urlencode({"query": deep}).encode()
+        try:
+            urllib.request.urlopen(urllib.request.Request(url, data=form, headers={
+                "Content-Type": "application/x-www-form-urlencoded"}), timeout=10).read()
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass  # the server died under the request
+        served = EndpointStore(url)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert count(served) > 0
+                break
+            except (KGError, AssertionError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate(timeout=10)
+            raise
+    assert proc.returncode == 0, err
+    lines = err.splitlines()
+    assert any(line.startswith("warning: the Oxigraph server stopped (killed by SIG") and
+               line.endswith("; restarting it") for line in lines), err
+    assert f"the Oxigraph server answers again on {url}" in lines
+    assert list(tmpdir.iterdir()) == []
 
 
 def test_kg_serve_errors(tmp_path):

@@ -252,6 +252,24 @@ def test_service_is_refused_unless_allowed(built_graph):
     assert "SERVICE" in err and "--allow-service" in err
 
 
+def test_service_refusal_bypasses_are_refused(built_graph, tmp_path):
+    refused = "error: 'query' calls a remote SPARQL SERVICE: refused; pass --allow-service to allow it\n"
+    # a comment ended by a carriage return
+    text = "SELECT * WHERE { ?s ?p ?o # note\rSERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    assert fails("-e", text, "-g", built_graph) == refused.replace("'query'", "'-e'")
+    # a \\u escape inside an IRI that also holds ', from a .rq file
+    rq = tmp_path / "query.rq"
+    rq.write_text("SELECT * WHERE { <http://a/\\u0041'> ?p ?o . SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } } # '\n")
+    assert fails(rq, "-g", built_graph) == refused
+
+
+def test_deep_nesting_is_a_one_line_error_not_a_crash(built_graph):
+    text = "SELECT * WHERE " + "{" * 3000 + " ?s ?p ?o " + "}" * 3000  # about 6 KB: Oxigraph's parser overflowed
+    assert fails("-e", text, "-g", built_graph) == (
+        "error: query nested too deeply at line 1, column 216: more than 200 levels of { ( [ "
+        "(the limit keeps the SPARQL engine from running out of stack)\n")
+
+
 def test_format_must_suit_the_query(built_graph):
     assert "use turtle, ntriples, jsonld" in fails("entity-subgraph", "-p", "entity_iri=akr:turkey", "-f", "csv",
                                                    "-g", built_graph)
