@@ -194,19 +194,29 @@ def _write_document(g: Graph, ex: Extraction, entities: dict[str, Entity], descr
         if (st, PROV.wasDerivedFrom, e) not in g:
             n_evidence += 1
         g.add((st, PROV.wasDerivedFrom, e))
-        g.add((e, RDF.type, AKG.Evidence))
-        g.add((e, OA.hasSource, d))
-        g.add((e, AKG.section, Literal(ev.section)))
-        g.add((e, AKG.rule, Literal(ev.rule)))
-        q, pos = AKR[e.split("/")[-1] + "-quote"], AKR[e.split("/")[-1] + "-position"]
-        g.add((e, OA.hasSelector, q))
-        g.add((e, OA.hasSelector, pos))
-        g.add((q, RDF.type, OA.TextQuoteSelector))
-        g.add((q, OA.exact, Literal(ev.quote)))
-        g.add((pos, RDF.type, OA.TextPositionSelector))
-        g.add((pos, OA.start, Literal(ev.start)))
-        g.add((pos, OA.end, Literal(ev.end)))
+        _write_evidence(g, e, d, ev)
+        if fact.antecedent is not None:  # "It hosts ...": the sentence that named what "it" is
+            a = fact.antecedent
+            ea = AKR["ev-" + _digest(str(st), a.doc, str(a.start), str(a.end), "antecedent")]
+            g.add((e, AKG.antecedent, ea))
+            _write_evidence(g, ea, d, a)
     return n_evidence
+
+
+def _write_evidence(g: Graph, e: URIRef, d: URIRef, ev) -> None:
+    """An akg:Evidence node with its source, section, rule and the quote and position selectors."""
+    g.add((e, RDF.type, AKG.Evidence))
+    g.add((e, OA.hasSource, d))
+    g.add((e, AKG.section, Literal(ev.section)))
+    g.add((e, AKG.rule, Literal(ev.rule)))
+    q, pos = AKR[e.split("/")[-1] + "-quote"], AKR[e.split("/")[-1] + "-position"]
+    g.add((e, OA.hasSelector, q))
+    g.add((e, OA.hasSelector, pos))
+    g.add((q, RDF.type, OA.TextQuoteSelector))
+    g.add((q, OA.exact, Literal(ev.quote)))
+    g.add((pos, RDF.type, OA.TextPositionSelector))
+    g.add((pos, OA.start, Literal(ev.start)))
+    g.add((pos, OA.end, Literal(ev.end)))
 
 
 def merge_entities(extractions: list[Extraction]) -> dict[str, Entity]:

@@ -34,34 +34,46 @@ REFERRING = re.compile(
 
 @dataclass
 class Discourse:
-    """Recent mentions of bases and organisations, for one document, reset at each section."""
+    """Recent mentions of bases and organisations, for one document, reset at each section.
 
-    recent: list[tuple[str, str]] = field(default_factory=list)  #: (entity id, 'base'|'org'), oldest first
-    heading: list[tuple[str, str]] = field(default_factory=list)
-    title: list[tuple[str, str]] = field(default_factory=list)
+    Each entry is (entity id, 'base'|'org', index of the sentence that mentions it).
+    """
 
-    def start_document(self, title_entities: list[tuple[str, str]]):
-        self.title = list(title_entities)
+    recent: list[tuple[str, str, int]] = field(default_factory=list)
+    heading: list[tuple[str, str, int]] = field(default_factory=list)
+    title: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def start_document(self, title_entities):
+        self.title = [_entry(e) for e in title_entities]
         self.recent = []
         self.heading = []
 
     def start_section(self, heading_entities, _unused=None):
         """A new section: forget the previous section's mentions, remember the heading's."""
-        if heading_entities and isinstance(heading_entities[0], str):  # doctest convenience: org ids
-            heading_entities = [(e, "org") for e in heading_entities]
-        self.heading = list(heading_entities)
+        self.heading = [_entry(e) for e in heading_entities]
         self.recent = []
 
-    def saw(self, entity: str, kind: str, _pos: int = 0):
-        self.recent.append((entity, kind))
+    def saw(self, entity: str, kind: str, sentence: int = -1):
+        self.recent.append((entity, kind, sentence))
 
     def resolve(self, want: str) -> str | None:
         """The entity a referring word of class ``want`` ('base', 'org' or 'any') stands for."""
+        found = self.resolve_with_sentence(want)
+        return found[0] if found else None
+
+    def resolve_with_sentence(self, want: str) -> tuple[str, int] | None:
+        """(entity, index of the sentence that named it) for a referring word of class ``want``."""
         for pool in (self.recent, self.heading, self.title):
-            for eid, kind in reversed(pool):
+            for eid, kind, sentence in reversed(pool):
                 if want == "any" or kind == want:
-                    return eid
+                    return eid, sentence
         return None
+
+
+def _entry(e) -> tuple[str, str, int]:
+    if isinstance(e, str):  # an organisation id (doctest convenience)
+        return (e, "org", -1)
+    return (e[0], e[1], e[2] if len(e) > 2 else -1)
 
 
 def referring_tokens(doc):
@@ -99,8 +111,9 @@ def implicit_org_tokens(doc):
     out = []
     for tok in doc:
         lemma = tok.lemma_.lower()
-        if tok.pos_ == "VERB" and lemma in _JOIN_VERBS:
-            if any(c.dep_ in ("dobj", "attr") or (c.dep_ == "prep" and c.lower_ in ("to", "into")) for c in tok.children):
+        passive_admit = lemma in ("admit", "accept", "induct") and any(c.dep_ == "nsubjpass" for c in tok.children)
+        if tok.pos_ == "VERB" and (lemma in _JOIN_VERBS or passive_admit):
+            if any(c.dep_ in ("dobj", "attr") or (c.dep_ == "prep" and c.lower_ in ("to", "into", "as")) for c in tok.children):
                 continue
             out.append(tok)
         elif tok.pos_ == "NOUN" and lemma in _JOIN_NOUNS:

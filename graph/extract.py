@@ -54,6 +54,7 @@ class Fact:
     evidence: Evidence
     start_year: int | None = None  #: qualifier (membership start, founding year)
     end_year: int | None = None
+    antecedent: Evidence | None = None  #: the sentence that named what a pronoun in the evidence stands for
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -101,6 +102,7 @@ _GENERIC_NAME_WORDS = {
     "Largest", "Force", "Forces", "Foreign", "Overseas", "Strategic", "Key", "Major", "Logistics", "Support",
     "Training", "Base", "Station", "Field", "Marine", "Corps", "Space", "Radar", "Home", "Host", "Largest",
     "OCONUS", "CONUS", "Permanent", "Temporary", "Allied", "Coalition", "Regional", "International",
+    "Aérea", "Aerea", "Aérienne", "Aerienne", "Navale", "Naval", "Militar", "Militaire", "Aérea",
 }
 #: a base-like name followed by one of these is a unit ("the 502nd Air Base Wing")
 _UNIT_AFTER = re.compile(r"^\s+(?:Wing|Group|Squadron|Regiment|Command|Division|Brigade|Battalion|Detachment|"
@@ -110,7 +112,7 @@ _PREFIX_BASE_RE = re.compile(rf"\b({_BASE_PREFIX})\s+({_NAME})")
 #: "Air Base 201", "Base Aérienne 172": a base named by a number
 _NUMBERED_BASE_RE = re.compile(
     r"\b((?:Air\s+Base|Base\s+A[ée]rienne|Base\s+A[ée]rea|Naval\s+Base|Military\s+Base|Air\s+Station|Base)"
-    r"\s+(?:n\.?\s?º\s?|No\.?\s?)?\d{1,4})\b")
+    r"\s+(?:n\.?\s?[º°o]\.?\s?|No\.?\s?)?\d{1,4})\b")
 #: "the Russian 102nd Military Base": an ordinal names it, and a leading country word belongs to the name
 _ORDINAL_BASE_RE = re.compile(
     r"\b((?:[A-Z][a-z]+\s+)?\d{1,3}(?:st|nd|rd|th)\s+(?:Military\s+Base|Air\s+Base|Naval\s+Base|Base|"
@@ -366,13 +368,35 @@ def _resolve_pattern_entity(label: str, kind: str, ents: dict[str, Entity], m: _
     return eid
 
 
+#: a news dateline: "ROTA, Spain --", "CAMP HUMPHREYS, South Korea —"
+_DATELINE = re.compile(r"^([A-Z][A-Z'\u2019.\- ]{2,}[A-Z])(?=,\s+[A-Z])")
+_SMALL_WORDS = {"De", "La", "Le", "Du", "Di", "Al", "Of", "The", "And"}
+
+
+def _titled(caps: str) -> str:
+    """'CAMP HUMPHREYS' -> 'Camp Humphreys', 'RAF LAKENHEATH' -> 'RAF Lakenheath' (short acronyms kept)."""
+    words = []
+    for w in caps.split(" "):
+        if len(w) <= 3 and w.isalpha() and w not in ("CAMP", "FORT"):
+            words.append(w if w.title() not in _SMALL_WORDS else w.lower())
+        else:
+            words.append(w[:1] + w[1:].lower())
+    return " ".join(words)
+
+
 def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matcher | None = None) -> list[Mention]:
     """All entity mentions in one sentence's clean text, longest first, no overlaps."""
     m = m or _matcher()
     cands: list[tuple[int, int, int, Mention]] = []  # (start, -len, priority, mention)
+    original = text
+    dateline = _DATELINE.match(text)
+    if dateline:  # "CAMP HUMPHREYS, South Korea --": read the capitals as a name
+        head = _titled(dateline.group(1))
+        if len(head) == dateline.end(1):
+            text = head + text[dateline.end(1):]
 
     def add(start, end, eid, kind, via, prio):
-        cands.append((start, -(end - start), prio, Mention(start, end, eid, kind, via, text[start:end])))
+        cands.append((start, -(end - start), prio, Mention(start, end, eid, kind, via, original[start:end])))
 
     for mt in _ORDINAL_BASE_RE.finditer(text):
         if _UNIT_AFTER.match(text[mt.end():]):
@@ -635,12 +659,17 @@ class _Reader:
     def entity(self, eid: str) -> Entity:
         return self.ents.get(eid) or self.lex.entities[eid]
 
-    def fact(self, s: Sentence, subj: str, prop: str, obj: str, rule: str, start_year=None, end_year=None):
+    def fact(self, s: Sentence, subj: str, prop: str, obj: str, rule: str, start_year=None, end_year=None,
+             antecedent: int | None = None):
         if rule in _SKIP or subj == obj or (subj, prop, obj, s.index) in self.seen:
             return  # one piece of evidence per fact and sentence: the first rule that read it
         self.seen.add((subj, prop, obj, s.index))
         ev = Evidence(self.doc.path, s.start, s.end, self.doc.text[s.start:s.end], s.section, rule)
-        self.result.facts.append(Fact(subj, prop, obj, ev, start_year, end_year))
+        ante = None
+        if antecedent is not None and antecedent != s.index and 0 <= antecedent < len(self.doc.sentences):
+            a = self.doc.sentences[antecedent]
+            ante = Evidence(self.doc.path, a.start, a.end, self.doc.text[a.start:a.end], a.section, "antecedent")
+        self.result.facts.append(Fact(subj, prop, obj, ev, start_year, end_year, ante))
         for eid in (subj, obj):
             if eid in self.lex.entities and eid not in self.ents:
                 self.ents[eid] = self.lex.entities[eid]
@@ -664,6 +693,7 @@ class _Reader:
         for s in self.doc.sentences:
             self._define_acronyms(s.text)
             mentions = find_mentions(s.text, self.state, self.ents, self.m)
+            self._short_names(mentions)
             self.sentence_mentions.append(mentions)
             self.note_mentions(mentions)
             if not s.heading:
@@ -716,20 +746,22 @@ class _Reader:
                 parsed[i] = d
         self.parsed = parsed
         self.coref: dict[int, list[Mention]] = {}
+        self.antecedents: dict[tuple[int, int], int] = {}  #: (sentence, offset of a referring word) -> sentence
         disc = Discourse()
-        disc.start_document(self._kinds_of(_title_mentions(self)))
+        disc.start_document(self._kinds_of(_title_mentions(self), 0))
         section = None
         for s, mentions in zip(self.doc.sentences, self.sentence_mentions):
             if s.heading:
                 if s.text == self.doc.title and s.index == 0:
                     continue
-                disc.start_section(self._kinds_of(mentions))
+                disc.start_section(self._kinds_of(mentions, s.index))
                 section = s.section
                 continue
             if s.section != section:
                 section = s.section
                 disc.start_section([])
             self._label_list(s, mentions, disc)
+            self._dateline(s, mentions)
             d = parsed.get(s.index)
             if d is not None:
                 extra = self.coref[s.index] = self._referring_mentions(d, mentions, disc)
@@ -738,12 +770,23 @@ class _Reader:
                     if r.relation == "hostsForcesOf" and obj.kind != "Country":
                         continue
                     year = _year_near(d, r) if r.relation == "memberOf" else None
-                    self.fact(s, subj.entity, r.relation, obj.entity, r.rule, start_year=year)
+                    ante = self.antecedents.get((s.index, subj.start)) if subj.via in ("coref", "implicit") else None
+                    if ante is None and obj.via in ("coref", "implicit"):
+                        ante = self.antecedents.get((s.index, obj.start))
+                    self.fact(s, subj.entity, r.relation, obj.entity, r.rule, start_year=year, antecedent=ante)
             for men in mentions:
                 if _is_base(men):
-                    disc.saw(men.entity, "base")
+                    disc.saw(men.entity, "base", s.index)
                 elif _is_org(men):
-                    disc.saw(men.entity, "org")
+                    disc.saw(men.entity, "org", s.index)
+
+    def _dateline(self, s: Sentence, mentions: list[Mention]):
+        """'CAMP HUMPHREYS, South Korea -- ...': a dateline that opens with a base places it."""
+        if (len(mentions) >= 2 and mentions[0].start == 0 and _is_base(mentions[0]) and _is_country(mentions[1])
+                and mentions[1].via == "name" and _DATELINE.match(s.text)
+                and re.fullmatch(r",\s*", s.text[mentions[0].end:mentions[1].start])
+                and re.match(r"\s*(?:--|\u2014|\u2013|-)\s", s.text[mentions[1].end:])):
+            self.fact(s, mentions[0].entity, "locatedIn", mentions[1].entity, "dateline-base-country")
 
     def _label_list(self, s: Sentence, mentions: list[Mention], disc: Discourse):
         """A 'Members'/'Member states' label followed by nothing but countries (an infobox or a list
@@ -772,18 +815,21 @@ class _Reader:
     def _referring_mentions(self, d, mentions: list[Mention], disc: Discourse) -> list[Mention]:
         """Mentions for the referring words of a parsed sentence ('it', 'there', 'the alliance')."""
         out = []
-        for tok, want in referring_tokens(d):
-            if any(x.start <= tok.idx < x.end for x in mentions):
+        index = next(i for i, x in enumerate(self.sentence_mentions) if x is mentions)
+        found = [(tok, want, "coref") for tok, want in referring_tokens(d)]
+        found += [(tok, "org", "implicit") for tok in implicit_org_tokens(d)]  # "Finland joined in 2023"
+        for tok, want, via in found:
+            if via == "coref" and any(x.start <= tok.idx < x.end for x in mentions):
                 continue
             before = [x for x in mentions if x.end <= tok.idx]
-            eid = self._recent_in(before, want) or disc.resolve(want)
-            if eid is not None:
-                out.append(Mention(tok.idx, tok.idx + len(tok.text), eid, self.entity(eid).kind, "coref", tok.text))
-        for tok in implicit_org_tokens(d):  # "Finland joined in 2023": joined what the section speaks of
-            before = [x for x in mentions if x.end <= tok.idx]
-            eid = self._recent_in(before, "org") or disc.resolve("org")
-            if eid is not None:
-                out.append(Mention(tok.idx, tok.idx + len(tok.text), eid, self.entity(eid).kind, "implicit", tok.text))
+            eid = self._recent_in(before, want)
+            if eid is None:
+                hit = disc.resolve_with_sentence(want)
+                if hit is None:
+                    continue
+                eid, sentence = hit
+                self.antecedents[(index, tok.idx)] = sentence
+            out.append(Mention(tok.idx, tok.idx + len(tok.text), eid, self.entity(eid).kind, via, tok.text))
         return out
 
     def _recent_in(self, mentions: list[Mention], want: str) -> str | None:
@@ -793,8 +839,8 @@ class _Reader:
         return None
 
     @staticmethod
-    def _kinds_of(mentions: list[Mention]) -> list[tuple[str, str]]:
-        return [(m.entity, "base" if _is_base(m) else "org") for m in mentions if _is_base(m) or _is_org(m)]
+    def _kinds_of(mentions: list[Mention], sentence: int = -1) -> list[tuple[str, str, int]]:
+        return [(m.entity, "base" if _is_base(m) else "org", sentence) for m in mentions if _is_base(m) or _is_org(m)]
 
     def _network_entity(self) -> str | None:
         """Label of the doc's informal alliance network, named after the group it speaks of most
@@ -814,6 +860,18 @@ class _Reader:
         if eid not in self.ents:
             self.ents[eid] = Entity(eid, label, "AllianceNetwork")
         return eid
+
+    def _short_names(self, mentions: list[Mention]):
+        """'Camp Humphreys' makes a later bare 'Humphreys' the same base in this document (a
+        one-word distinctive name that is no other known name)."""
+        for men in mentions:
+            if not _is_base(men) or men.via not in ("pattern", "name"):
+                continue
+            label = self.entity(men.entity).label
+            part = re.sub(rf"^(?:{_BASE_PREFIX})\s+|\s+(?:{_BASE_SUFFIX})(?:\s+\d+)?$", "", label)
+            if (part != label and re.fullmatch(r"[A-Z][a-z\u00e0-\u00ff'\u2019\-]{3,}", part) and part not in self.m.forms
+                    and part not in _GENERIC_NAME_WORDS and part not in _LEADING_STOP):
+                self.state.aliases.setdefault(part, men.entity)
 
     def _define_acronyms(self, text: str):
         """'the Central Treaty Organization (CENTO)' makes CENTO an alias in this document."""
