@@ -244,16 +244,23 @@ def _span(doc, men):
     return doc.char_span(men.start, men.end, alignment_mode="expand")
 
 
-def anchor(doc, men, vocab: dict) -> Anchored | None:
-    """Where a mention sits on the parse and what role it plays there (see the module docstring)."""
+def anchor(doc, men, vocab: dict, spans: dict | None = None) -> Anchored | None:
+    """Where a mention sits on the parse and what role it plays there (see the module docstring).
+
+    ``spans`` maps the tokens of the sentence's other mentions to their kind ('BASE', 'COUNTRY', ...).
+    """
     span = _span(doc, men)
     if span is None or not len(span):
         return None
     role = _KIND_ROLE.get(men.kind)
     if role is None:
         return None
+    spans = spans or {}
     root = span.root
     tok = _climb_conj(root)
+    if role == "COUNTRY":  # "Argentina, The Bahamas, Bolivia": a list misread as apposition
+        while tok.dep_ == "appos" and spans.get(tok.head.i) == "COUNTRY":
+            tok = _climb_conj(tok.head)
     if role == "ORG" and men.via == "implicit":
         return Anchored(men, root.i, "ORG_IMPLICIT")
     if role == "BASE" and root.dep_ in ("compound", "nmod") and _noun_lemma(root.head) in vocab["base_nouns"]:
@@ -267,6 +274,12 @@ def anchor(doc, men, vocab: dict) -> Anchored | None:
     role = "FORCE" if men.via == "force" else "COUNTRY"
     if tok.dep_ == "appos" and _noun_lemma(tok.head) in vocab["group_nouns"]:
         tok = _climb_conj(tok.head)  # "Turkic countries: Azerbaijan, Kazakhstan ...": the list spells out the noun
+    if (tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.i != tok.head.i
+            and _noun_lemma(tok.head.head) in vocab["group_nouns"] and tok.head.head.pos_ == "NOUN"):
+        tok = _climb_conj(tok.head.head)  # "the nations of Algeria, Libya and Tunisia"
+    if (men.via == "name" and tok.dep_ == "compound" and spans.get(tok.head.i) == "BASE"
+            and tok.i < tok.head.i):  # "United States Naval Station Guantanamo Bay": the owner names the base
+        return Anchored(men, tok.head.i, "OWNER", root.i)
     head = None
     if tok.dep_ in _MODIFIER_DEPS and tok.head.i != tok.i:
         head = tok.head
@@ -354,13 +367,13 @@ def pair_paths(doc, mentions, rules: RuleSet | None = None) -> list[PairPath]:
     """Every candidate pair of every relation in one parsed sentence, with its path and verdict."""
     rules = rules or load_rules()
     vocab = rules_vocab(rules)
-    anchored = [a for a in (anchor(doc, m, vocab) for m in mentions) if a is not None]
     words: dict[int, str] = {}
-    for a in anchored:
-        span = _span(doc, a.mention)
-        role = _KIND_ROLE.get(a.mention.kind, "X")
-        for t in range(span.start, span.end):
-            words.setdefault(t, role)
+    for m in mentions:
+        span = _span(doc, m)
+        if span is not None:
+            for t in range(span.start, span.end):
+                words.setdefault(t, _KIND_ROLE.get(m.kind, "X"))
+    anchored = [a for a in (anchor(doc, m, vocab, words) for m in mentions) if a is not None]
     out: list[PairPath] = []
     for rel, (subj_roles, obj_roles) in RELATION_ROLES.items():
         for s in anchored:

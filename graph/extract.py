@@ -191,12 +191,15 @@ _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 #: a label that opens a list of members: "Membership", "Member states:", "Founding members"
 _LABEL_LIST = re.compile(
-    r"(?:^|(?<=\s))(?:(?:Current\s+|Founding\s+|Full\s+|Former\s+)?(?:[Mm]embers(?:hip)?|[Mm]ember\s+(?:states|countries|nations))|"
-    r"Signatories|Observers?|Candidates?|Partners)\s*:?\s+(?=[A-Z])"
+    r"(?:^|(?<=\s))(?:(?:[Cc]urrent\s+|[Ff]ounding\s+|[Ff]ull\s+|[Ff]ormer\s+)?(?:[Mm]embers(?:hip)?|[Mm]ember\s+(?:states|countries|nations))|"
+    r"[Ss]ignatories|[Pp]arties|Observers?|Candidates?|Partners)\s*(?::|-|\u2013|\u2014)?\s*(?:\(\d+\)\s*)?(?=[A-Z])"
 )
 #: words that make a statement a plan, a wish or a denial rather than a fact
 _MODAL = re.compile(r"\b(?:will|shall|may|might|could|should|not|never|plans?|planned|hopes?|hoped|seeks?|sought|"
                     r"wants?|wanted|intends?|aims?|applied|applies|candidate|observer|invited|proposed|refused)\b")
+#: a group noun and a colon (or dash) that opens a list: "four Central European countries: ..."
+_COLON_LIST = re.compile(r"\b(?:countries|states|nations|members|member\s+states|member\s+countries|governments|powers|"
+                         r"signatories|parties|founders)\s*(?::|\u2014|\u2013|--)\s*")
 _HOST_OWN = re.compile(r"\b(?:its\s+own|the\s+host(?:'s)?|home\s+to\s+the)\s+$", re.I)
 _MEMBER_LIST_CUE = re.compile(
     r"\b(?:members|member\s+states|member\s+countries|signatories|founding\s+members|founders|parties)\s+"
@@ -420,6 +423,9 @@ def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matc
             name, drop = _strip_leading(mt.group(1), m)
             if not name or all(w in _GENERIC_NAME_WORDS for w in name.split()):
                 continue
+            known_name = m.by_name.get(name_key(name))
+            if known_name and m.lex.entities[known_name].kind == "Country":
+                continue  # "United States Naval Station Guantanamo Bay": the country is no name of a base
             if re.fullmatch(r"Field", mt.group(2)) and not (m.by_name.get(name_key(f"{name} Field"))):
                 # "Lajes Field" is a base, "Oil Field" is not: a bare "Field" name needs a military context
                 if not re.search(r"\b(?:air|base|military|force|airfield|squadron|wing)\b", text, re.I):
@@ -761,6 +767,7 @@ class _Reader:
                 section = s.section
                 disc.start_section([])
             self._label_list(s, mentions, disc)
+            self._colon_list(s, mentions, disc)
             self._dateline(s, mentions)
             d = parsed.get(s.index)
             if d is not None:
@@ -780,6 +787,38 @@ class _Reader:
                 elif _is_org(men):
                     disc.saw(men.entity, "org", s.index)
 
+    def _colon_list(self, s: Sentence, mentions: list[Mention], disc: Discourse):
+        """'O is an alliance of four Central European countries: A, B, C and D': a list of
+        countries after a colon that spells out the members of the organisation the sentence
+        is about (named before the colon, or 'It'/'The alliance' for the section's)."""
+        text = s.text
+        for cue in _COLON_LIST.finditer(text):
+            head = text[:cue.start()]
+            if _MODAL.search(head) or re.search(r"\b(?:observers?|partners?|associate|candidates?|non-?members?|"
+                                                r"neighbou?rs?|except|excluding|other\s+than|outside)\b", head, re.I):
+                continue
+            orgs = [x for x in mentions if _is_org(x) and x.end <= cue.start()]
+            if orgs:
+                org = orgs[0].entity
+            elif re.match(r"\s*(?:It|The\s+(?:alliance|organi[sz]ation|group|union|pact|bloc|treaty|coalition))\b", text):
+                org = disc.resolve("org")
+            else:
+                org = None
+            if org is None:
+                continue
+            listed, pos = [], cue.end()
+            for men in (x for x in mentions if x.start >= cue.end()):
+                gap = text[pos:men.start]
+                if not re.fullmatch(r"\s*(?:,|;)?\s*(?:and\s+|&\s+)?(?:the\s+)?", gap):
+                    break
+                if not (_is_country(men) and men.via == "name"):
+                    break
+                listed.append(men)
+                pos = men.end
+            if len(listed) >= 2:
+                for men in listed:
+                    self.fact(s, men.entity, "memberOf", org, "org-colon-member-list")
+
     def _dateline(self, s: Sentence, mentions: list[Mention]):
         """'CAMP HUMPHREYS, South Korea -- ...': a dateline that opens with a base places it."""
         if (len(mentions) >= 2 and mentions[0].start == 0 and _is_base(mentions[0]) and _is_country(mentions[1])
@@ -795,7 +834,9 @@ class _Reader:
         alt text) counts once; the list ends at the first other word ('Observers', 'Dissolved')."""
         text = s.text
         for cue in _LABEL_LIST.finditer(text):
-            if re.search(r"\b(?:observers?|candidates?|applicants?|partners?|associate)\b", cue.group(0), re.I):
+            context = text[max(0, cue.start() - 25):cue.end()]
+            if re.search(r"\b(?:observers?|candidates?|applicants?|partners?|associate|affiliate|dialogue|aspiring|"
+                         r"non-?members?)\b", context, re.I):
                 continue
             orgs = [x for x in mentions if _is_org(x) and x.end <= cue.start()]
             org = orgs[-1].entity if orgs and not text[orgs[-1].end:cue.start()].strip(" :-") else disc.resolve("org")
@@ -805,7 +846,7 @@ class _Reader:
             for men in (x for x in mentions if x.start >= cue.end()):
                 gap = text[pos:men.start]
                 gap = re.sub(r"\([^()]{0,60}\)", " ", gap)
-                if gap.strip(" ,;:\t\n\u2022*-") and gap.strip() not in ("and", "&"):
+                if gap.strip(" ,:\t\n\u2022*-") and gap.strip() not in ("and", "&"):
                     break
                 if not (_is_country(men) and men.via == "name"):
                     break
