@@ -119,8 +119,7 @@ def implicit_org_tokens(doc):
         elif tok.pos_ == "NOUN" and lemma in _JOIN_NOUNS:
             if any(c.dep_ in ("prep",) and c.lower_ in ("to", "into", "in") for c in tok.children):
                 continue
-            if any(c.dep_ in ("compound", "poss") and c.pos_ == "PROPN" and c.lower_ not in () for c in tok.children
-                   if c.ent_type_ in ("ORG", "NORP")):
+            if any(c.dep_ in ("compound", "poss") and c.pos_ == "PROPN" for c in tok.children):
                 continue  # "NATO membership" names it
             out.append(tok)
     return out

