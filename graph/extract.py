@@ -94,7 +94,8 @@ _BASE_PREFIX = (
     r"(?:(?:United\s+States|U\.\s?S\.|US)\s+Army\s+Garrison|Army\s+Garrison|USAG|Royal\s+Air\s+Force|RAF|"
     r"R[A-Z]{1,2}AF(?:\s+Base)?|CFB|NAS|NAVSTA|NSA|NSF|JB|Naval\s+Air\s+Facility|Naval\s+Submarine\s+Base|"
     r"Marine\s+Corps\s+(?:Air\s+Station|Base)|Combat\s+Outpost|Camp\s+de\s+la|Camp\s+de|"
-    r"Base\s+A[ée]rienne|Base\s+A[ée]rea|Base\s+Navale|Air\s+Station|" + _BASE_PREFIX[3:]
+    r"Base\s+A[ée]rienne|Base\s+A[ée]rea|Base\s+Navale|Air\s+Station|Naval\s+Base|Navy\s+Base|Naval\s+Air\s+Base|"
+    r"NATO\s+Air\s+Base|" + _BASE_PREFIX[3:]
 )
 #: words that never make a base's name alone ("the Air Base", "a Forward Operating Base")
 _GENERIC_NAME_WORDS = {
@@ -698,7 +699,7 @@ class _Reader:
         self.sentence_mentions: list[list[Mention]] = []
         for s in self.doc.sentences:
             self._define_acronyms(s.text)
-            mentions = find_mentions(s.text, self.state, self.ents, self.m)
+            mentions = self._same_base(find_mentions(s.text, self.state, self.ents, self.m))
             self._short_names(mentions)
             self.sentence_mentions.append(mentions)
             self.note_mentions(mentions)
@@ -826,6 +827,15 @@ class _Reader:
                 and re.fullmatch(r",\s*", s.text[mentions[0].end:mentions[1].start])
                 and re.match(r"\s*(?:--|\u2014|\u2013|-)\s", s.text[mentions[1].end:])):
             self.fact(s, mentions[0].entity, "locatedIn", mentions[1].entity, "dateline-base-country")
+        if mentions and mentions[0].start == 0 and _is_base(mentions[0]) and _DATELINE.match(s.text):
+            # the forces a dateline story names act at the dateline's base ("KUNSAN AIR BASE, ... --
+            # U.S. Air Force F-16s returned ..."), unless the clause is negated or a plan
+            body = s.text[mentions[0].end:]
+            if not _NEGATION.search(body) and not _MODAL.search(body):
+                for men in mentions[1:]:
+                    if _is_country(men) and (men.via == "force" or (
+                            men.via == "demonym" and _FORCE_DIRECT.match(s.text[men.end:men.end + 40]))):
+                        self.fact(s, mentions[0].entity, "hostsForcesOf", men.entity, "dateline-base-forces")
 
     def _label_list(self, s: Sentence, mentions: list[Mention], disc: Discourse):
         """A 'Members'/'Member states' label followed by nothing but countries (an infobox or a list
@@ -902,16 +912,34 @@ class _Reader:
             self.ents[eid] = Entity(eid, label, "AllianceNetwork")
         return eid
 
+    def _short_part(self, label: str) -> str | None:
+        part = re.sub(rf"^(?:{_BASE_PREFIX})\s+|\s+(?:{_BASE_SUFFIX})(?:\s+\d+)?$", "", label)
+        if (part != label and re.fullmatch(r"[A-Z][a-z\u00e0-\u00ff'\u2019\-]{3,}", part) and part not in self.m.forms
+                and part not in _GENERIC_NAME_WORDS and part not in _LEADING_STOP):
+            return part
+        return None
+
+    def _same_base(self, mentions: list[Mention]) -> list[Mention]:
+        """'RAF Geilenkirchen' after 'NATO Air Base Geilenkirchen': a base name the document made up of
+        the same distinctive word as a base it already named is that base."""
+        out = []
+        for men in mentions:
+            if _is_base(men) and men.via == "pattern" and men.entity not in self.lex.entities:
+                part = self._short_part(self.entity(men.entity).label)
+                same = self.state.aliases.get(part) if part else None
+                if same and same != men.entity:
+                    men = Mention(men.start, men.end, same, self.entity(same).kind, men.via, men.text)
+            out.append(men)
+        return out
+
     def _short_names(self, mentions: list[Mention]):
         """'Camp Humphreys' makes a later bare 'Humphreys' the same base in this document (a
         one-word distinctive name that is no other known name)."""
         for men in mentions:
             if not _is_base(men) or men.via not in ("pattern", "name"):
                 continue
-            label = self.entity(men.entity).label
-            part = re.sub(rf"^(?:{_BASE_PREFIX})\s+|\s+(?:{_BASE_SUFFIX})(?:\s+\d+)?$", "", label)
-            if (part != label and re.fullmatch(r"[A-Z][a-z\u00e0-\u00ff'\u2019\-]{3,}", part) and part not in self.m.forms
-                    and part not in _GENERIC_NAME_WORDS and part not in _LEADING_STOP):
+            part = self._short_part(self.entity(men.entity).label)
+            if part:
                 self.state.aliases.setdefault(part, men.entity)
 
     def _define_acronyms(self, text: str):
