@@ -44,9 +44,10 @@ test: $(VENV)/.dev-installed browser
 bench: $(VENV)/.dev-installed browser
 	$(BIN)/python -m benchmarks.run
 
-# Extraction scores against the gold sets (eval/README.md): the seed corpus, the shared dev set if present, real text.
+# Extraction scores against the gold sets (eval/README.md): the seed corpus, the shared dev set if present, real text
+# (real: the development set; holdout and final: sets the rules were not written from).
 eval: $(VENV)/.core-installed
-	$(BIN)/python eval/score.py seed=corpus:eval/seed/gold.tsv $$( [ -d ../shared/dev-eval ] && echo dev=../shared/dev-eval/docs:../shared/dev-eval/gold.tsv ) real=eval/real/docs:eval/real/gold.tsv
+	$(BIN)/python eval/score.py seed=corpus:eval/seed/gold.tsv $$( [ -d ../shared/dev-eval ] && echo dev=../shared/dev-eval/docs:../shared/dev-eval/gold.tsv ) real=eval/real/docs:eval/real/gold.tsv holdout=eval/holdout/docs:eval/holdout/gold.tsv final=eval/final/docs:eval/final/gold.tsv
 
 # The notebooks' kernel is this venv's Python: its kernelspec (python3) goes into the venv, and the venv's
 # Jupyter folder comes first on JUPYTER_PATH, ahead of any other python3 kernel on the machine.

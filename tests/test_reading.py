@@ -53,6 +53,13 @@ CASES = [
      {(c, "memberOf", "pact-of-the-seas") for c in ("chile", "peru", "ecuador")}),
     ("United States Naval Station Tern Bay is located at Tern Bay, Cuba.",
      {("naval-station-tern-bay", "locatedIn", "cuba"), ("naval-station-tern-bay", "hostsForcesOf", "united-states")}),
+    ("CAMP EAGLE, Bosnia and Herzegovina -- U.S. Army engineers returned after a five-month project.",
+     {("camp-eagle", "locatedIn", "bosnia-and-herzegovina"), ("camp-eagle", "hostsForcesOf", "united-states")}),
+    ("Naval Base Tern Bay was a repair facility of the United States Navy in Luzon, Philippines.",
+     {("naval-base-tern-bay", "locatedIn", "philippines"), ("naval-base-tern-bay", "hostsForcesOf", "united-states")}),
+    ("NATO Air Base Tornbach lies in Germany. It was operated as RAF Tornbach until 1968, when RAF Tornbach "
+     "became a NATO base. Canadian squadrons were based at RAF Tornbach.",
+     {("nato-air-base-tornbach", "locatedIn", "germany"), ("nato-air-base-tornbach", "hostsForcesOf", "canada")}),
     # filters: observers, plans, negation
     ("Brazil and Argentina are observer states to the Pact of the Seas.", set()),
     ("Bolivia hopes to join the Pact of the Seas.", set()),
