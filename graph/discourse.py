@@ -61,6 +61,15 @@ class Discourse:
         found = self.resolve_with_sentence(want)
         return found[0] if found else None
 
+    def topic(self, want: str) -> str | None:
+        """What the section or the document is about (its heading's, else its title's entity), else the
+        most recent mention: the owner of a list set out under a label ("members - (35) ...")."""
+        for pool in (self.heading, self.title, self.recent):
+            for eid, kind, _sentence in pool:
+                if want == "any" or kind == want:
+                    return eid
+        return None
+
     def resolve_with_sentence(self, want: str) -> tuple[str, int] | None:
         """(entity, index of the sentence that named it) for a referring word of class ``want``."""
         for pool in (self.recent, self.heading, self.title):

@@ -123,7 +123,7 @@ _ORG_SUFFIX = (
     r"Organi[sz]ation|Treaty|Initiative|Union|Dialogue|Partnership|Community|Entente|Arrangements)"
 )
 _ORG_RE = re.compile(
-    rf"\b((?:[A-Z][\w'\u2019\-]*\s+)(?:(?:of|for|the|and|on|in|to)\s+|[A-Z][\w'\u2019\-]*\s+){{0,6}}?){_ORG_SUFFIX}\b(?!-)(?!\s+{_ORG_SUFFIX}\b)"
+    rf"\b((?:[A-Z][\w'\u2019\-]*\s+)(?:(?:of|for|the|and|on|in|to)\s+|[A-Z][\w'\u2019\-]*\s+){{0,6}}?){_ORG_SUFFIX}\b(?!-)(?!\s+{_ORG_SUFFIX}\b)(?:\s+of\s+(?:the\s+)?[A-Z][\w'\u2019\-]*(?:\s+[A-Z][\w'\u2019\-]*){{0,3}})?"
 )
 #: "Pact of the Seas", "Organization of American States": the head noun first
 _ORG_OF_RE = re.compile(
@@ -201,6 +201,9 @@ _MODAL = re.compile(r"\b(?:will|shall|may|might|could|should|not|never|plans?|pl
 #: a group noun and a colon (or dash) that opens a list: "four Central European countries: ..."
 _COLON_LIST = re.compile(r"\b(?:countries|states|nations|members|member\s+states|member\s+countries|governments|powers|"
                          r"signatories|parties|founders)\s*(?::|\u2014|\u2013|--)\s*")
+_PREP_BEFORE = re.compile(r"\b(?:from|of|with|by|after|before|against|between|than|over|toward|towards)\s+(?:the\s+)?$", re.I)
+_GEO_BEFORE = re.compile(r"\b(?:Gulf|Bay|Sea|Strait|Straits|Isthmus|Gulf|Horn|Cape)\s+of\s+(?:the\s+)?$")
+_GEO_AFTER = re.compile(r"^\s+(?:Sea|Strait|Straits|Gulf|Peninsula|Basin|Ocean|Highlands|Desert|Plateau|Plain|Channel)\b")
 _HOST_OWN = re.compile(r"\b(?:its\s+own|the\s+host(?:'s)?|home\s+to\s+the)\s+$", re.I)
 _MEMBER_LIST_CUE = re.compile(
     r"\b(?:members|member\s+states|member\s+countries|signatories|founding\s+members|founders|parties)\s+"
@@ -462,6 +465,9 @@ def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matc
         eid, via = m.forms[mt.group(0)]
         if via == "force" and re.match(r"\s+of\s", text[mt.end():]):
             continue  # "the Royal Air Force of Oman" is Oman's, not Britain's
+        if m.lex.entities[eid].kind == "Country" and via != "force" and (
+                _GEO_BEFORE.search(text[max(0, mt.start() - 16):mt.start()]) or _GEO_AFTER.match(text[mt.end():])):
+            continue  # "the Gulf of Thailand", "the South China Sea", "the Korean Peninsula" are no country
         ent = m.lex.entities[eid]
         add(mt.start(), mt.end(), eid, ent.kind if via != "force" else "Country", via, 1)
     for mt in [*_ORG_RE.finditer(text), *_ORG_OF_RE.finditer(text)]:
@@ -597,6 +603,8 @@ def _list_before(text: str, mentions: list[Mention], j: int, pred) -> list[Menti
             break
         if not pred(men):
             break
+        if out and _PREP_BEFORE.search(text[max(0, men.start - 16):men.start]):
+            break  # "... independence from the United Kingdom, and Vietnam joined": not one list
         out.append(men)
         nxt_start = men.start
     return list(reversed(out))
@@ -849,7 +857,7 @@ class _Reader:
                          r"non-?members?)\b", context, re.I):
                 continue
             orgs = [x for x in mentions if _is_org(x) and x.end <= cue.start()]
-            org = orgs[-1].entity if orgs and not text[orgs[-1].end:cue.start()].strip(" :-") else disc.resolve("org")
+            org = orgs[-1].entity if orgs and not text[orgs[-1].end:cue.start()].strip(" :-") else disc.topic("org")
             if org is None:
                 continue
             pos = cue.end()
