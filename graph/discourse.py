@@ -114,6 +114,11 @@ _JOIN_VERBS = ("join", "accede", "rejoin")
 _JOIN_NOUNS = ("accession", "admission", "membership", "enlargement", "expansion")
 
 
+def _into_membership(prep) -> bool:
+    """'admitted into full membership': the preposition names membership, not the organisation."""
+    return any(c.dep_ == "pobj" and c.lemma_.lower() in ("membership", "member") for c in prep.children)
+
+
 def implicit_org_tokens(doc):
     """Joining verbs and accession nouns that leave the organisation unsaid ('Finland joined in
     2023', 'the accession of Estonia'): the organisation is the one the discourse speaks of."""
@@ -122,7 +127,8 @@ def implicit_org_tokens(doc):
         lemma = tok.lemma_.lower()
         passive_admit = lemma in ("admit", "accept", "induct") and any(c.dep_ == "nsubjpass" for c in tok.children)
         if tok.pos_ == "VERB" and (lemma in _JOIN_VERBS or passive_admit):
-            if any(c.dep_ in ("dobj", "attr") or (c.dep_ == "prep" and c.lower_ in ("to", "into", "as")) for c in tok.children):
+            if any(c.dep_ in ("dobj", "attr") or (c.dep_ == "prep" and c.lower_ in ("to", "into", "as")
+                                                   and not _into_membership(c)) for c in tok.children):
                 continue
             out.append(tok)
         elif tok.pos_ == "NOUN" and lemma in _JOIN_NOUNS:

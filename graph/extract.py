@@ -640,6 +640,20 @@ def _title_mentions(reader) -> list[Mention]:
     return []
 
 
+_PARENTHETICAL = re.compile(r"\(([^()]{0,160})\)")
+
+
+def _for_parse(text: str, mentions: list[Mention]) -> str:
+    """The sentence as the parser sees it: parentheticals that name no base, organisation or country
+    ("(ICAO: LGSA)", "(also spelled Tongduchon)", a pronunciation) are blanked out, character for
+    character, so that they do not break the parse and offsets stay the same."""
+    def blank(mt):
+        inside = [x for x in mentions if mt.start() <= x.start and x.end <= mt.end()
+                  and x.via in ("name", "pattern", "acronym") and x.kind in _PARSE_KINDS]
+        return mt.group(0) if inside else " " * len(mt.group(0))
+    return _PARENTHETICAL.sub(blank, text)
+
+
 def _year_near(doc, reading) -> int | None:
     """A year attached by 'in' to a word on the rule's path ('Finland joined NATO in 2023')."""
     for t in (reading.subject.token, reading.object.token):
@@ -757,7 +771,8 @@ class _Reader:
             from .nlp import parse
 
             by_index = {s.index: s for s in self.doc.sentences}
-            for i, d in zip(missing, parse([by_index[i].text for i in missing])):
+            texts = [_for_parse(by_index[i].text, self.sentence_mentions[i]) for i in missing]
+            for i, d in zip(missing, parse(texts)):
                 parsed[i] = d
         self.parsed = parsed
         self.coref: dict[int, list[Mention]] = {}
@@ -864,6 +879,9 @@ class _Reader:
             for men in (x for x in mentions if x.start >= cue.end()):
                 gap = text[pos:men.start]
                 gap = re.sub(r"\([^()]{0,60}\)", " ", gap)
+                # names the lexicon does not know ("Tokelau") may stand between members: skipped
+                gap = re.sub(r"(?:^|,)\s*[A-Z][\w'\u2019.\-]*(?:\s+(?:and\s+|of\s+|the\s+)?[A-Z][\w'\u2019.\-]*){0,3}\s*(?=,)",
+                             ",", gap)
                 if gap.strip(" ,:\t\n\u2022*-") and gap.strip() not in ("and", "&"):
                     break
                 if not (_is_country(men) and men.via == "name"):
