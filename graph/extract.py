@@ -498,6 +498,25 @@ def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matc
             continue
         out.append(men)
         taken_end = men.end
+    return _commands(original, out)
+
+
+_COMMAND_GAP = re.compile(r"^\s(?:(?:Armed\s+)?Forces|Army|Navy|Air\s+Forces?|Marine\s+Corps|Naval\s+Forces)?\s?$")
+
+
+def _commands(text: str, mentions: list[Mention]) -> list[Mention]:
+    """'U.S. Army Japan', 'United States Forces Korea': a service (or a country and 'Forces') followed by
+    the country it is posted in names a command of the first country, not the second."""
+    out: list[Mention] = []
+    for men in mentions:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.kind == "Country" and men.kind == "Country" and men.via == "name"
+                and prev.entity != men.entity and prev.via in ("force", "name")):
+            gap = text[prev.end:men.start]
+            if (prev.via == "force" and gap == " ") or (prev.via == "name" and _COMMAND_GAP.match(gap) and gap.strip()):
+                out[-1] = Mention(prev.start, men.end, prev.entity, "Country", "force", text[prev.start:men.end])
+                continue
+        out.append(men)
     return out
 
 
@@ -1103,12 +1122,16 @@ class _Reader:
         for eid, s in sorted(self.base_sentence.items()):
             if eid in located:
                 continue
-            heads = self.section_mentions.get(s.section, [])
-            if len(heads) != 1 or heads[0].kind != "Country" or heads[0].via != "name":
-                continue
-            rest = (s.section[: heads[0].start] + s.section[heads[0].end:]).strip().lower()
-            if rest in ("", "the", "in", "in the", "bases in", "bases in the"):
-                self.fact(s, eid, "locatedIn", heads[0].entity, "section-heading-country")
+            for heading in dict.fromkeys((s.section, self.doc.title)):  # the section's heading, then the title
+                heads = [x for x in self.section_mentions.get(heading, []) if x.via != "concept"]
+                if len(heads) != 1 or heads[0].kind != "Country" or heads[0].via != "name":
+                    continue
+                before = heading[: heads[0].start].strip().lower()
+                after = heading[heads[0].end:].strip()
+                # "## Kuwait", "## Bases in the UAE", "# Foreign forces in Japan"
+                if not after and (before in ("", "the") or re.search(r"(?:^|\s)in(?:\s+the)?$", before)):
+                    self.fact(s, eid, "locatedIn", heads[0].entity, "section-heading-country")
+                    break
 
     def _drop_hosts_that_are_locations(self):
         """A country whose forces are at a base it is itself the location of is not a foreign partner;
