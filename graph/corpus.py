@@ -96,8 +96,7 @@ def read_document(path: str | Path, root: str | Path | None = None) -> Document:
         raise CorpusError(
             f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", path=path, line=line
         ) from None
-    if text.startswith("\ufeff"):
-        raise CorpusError("starts with a byte-order mark; save the file as UTF-8 without BOM", path=path, line=1)
+    # a UTF-8 byte-order mark stays in the text (offsets index the file as decoded) and is not read
     if not text.strip():
         raise CorpusError("empty document", path=path)
     return parse_document(rel, text, sha256=hashlib.sha256(data).hexdigest())
@@ -134,6 +133,9 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])|`")
 
 
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+
+
 def _clean_line(line: str, base: int) -> tuple[str, list[int]]:
     """Remove inline markup from one line; return the clean text and its offset map."""
     keep = [True] * len(line)
@@ -144,6 +146,9 @@ def _clean_line(line: str, base: int) -> tuple[str, list[int]]:
                 keep[k] = False
     for m in _EMPHASIS.finditer(line):
         for k in range(m.start(), m.end()):
+            keep[k] = False
+    for k, c in enumerate(line):
+        if c in _INVISIBLE:  # zero-width spaces and joiners, soft hyphens, a byte-order mark
             keep[k] = False
     chars = [c for c, k in zip(line, keep) if k]
     offs = [base + i for i, k in enumerate(keep) if k]
@@ -177,6 +182,8 @@ def _blocks(text: str, where: list[int] | None = None):
         line = raw.rstrip("\r\n")
         base = pos
         pos += len(raw)
+        if lineno == 1 and line.startswith("\ufeff"):  # a byte-order mark: read the line after it
+            line, base = line[1:], base + 1
         f = _FENCE.match(line)
         if fence is not None:
             if f and f.group(1)[0] == fence[0] and len(f.group(1)) >= len(fence) and not line[f.end():].strip():

@@ -166,3 +166,17 @@ def test_rule_file_parser_never_crashes(tmp_path_factory, text):
         load_rules.__wrapped__(path)
     except KGError as exc:
         assert "r.toml" in str(exc)
+
+
+def test_invisible_characters_and_a_byte_order_mark_are_not_read(tmp_path):
+    from graph.corpus import read_document
+
+    path = tmp_path / "zw.md"
+    path.write_bytes("\ufeff# Bases\n\nRamstein\u200b Air Base is in Ger\u00admany.\n".encode("utf-8"))
+    doc = read_document(path)
+    assert doc.title == "Bases"
+    s = doc.sentences[-1]
+    assert s.text == "Ramstein Air Base is in Germany."
+    assert doc.text[s.start:s.end] == "Ramstein\u200b Air Base is in Ger\u00admany."
+    assert {(f.subject, f.prop, f.object) for f in extract_document(doc).facts} == {
+        ("ramstein-air-base", "locatedIn", "germany")}
