@@ -23,6 +23,9 @@ from pathlib import Path
 from .errors import CorpusError
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+#: the largest document read (characters); extraction time grows linearly with the length, about
+#: 10-80 KB of text per second and core depending on how dense the text is with names
+MAX_DOCUMENT_CHARS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,9 @@ def read_document(path: str | Path, root: str | Path | None = None) -> Document:
     # a UTF-8 byte-order mark stays in the text (offsets index the file as decoded) and is not read
     if not text.strip():
         raise CorpusError("empty document", path=path)
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise CorpusError(f"document too large ({len(text):,} characters; the limit is {MAX_DOCUMENT_CHARS:,}): "
+                          "split it into articles", path=path)
     return parse_document(rel, text, sha256=hashlib.sha256(data).hexdigest())
 
 

@@ -152,37 +152,61 @@ def load_rules(path: Path | None = None) -> RuleSet:
 # --------------------------------------------------------------------------- paths over a parse
 
 
-def path_between(doc, start: int, end: int, start_role: str, end_role: str, words: dict[int, str]) -> tuple[str, list[int]]:
+class Tree:
+    """A parsed sentence as plain lists (heads, labels, words, depths), read once: paths between
+    many pairs of tokens are then cheap.
+
+    >>> # tree = Tree(nlp("Finland joined NATO."))   # doctest: +SKIP
+    """
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.heads = [t.head.i for t in doc]
+        self.deps = [t.dep_ for t in doc]
+        self.words = [_word(t) for t in doc]
+        self._ancestors: dict[int, list[int]] = {}
+
+    def chain(self, t: int) -> list[int]:
+        """``t`` and its ancestors up to the root (cached)."""
+        out = self._ancestors.get(t)
+        if out is None:
+            out = [t]
+            while self.heads[out[-1]] != out[-1] and len(out) <= len(self.heads):
+                out.append(self.heads[out[-1]])
+            self._ancestors[t] = out
+        return out
+
+
+def path_between(tree, start: int, end: int, start_role: str, end_role: str, words: dict[int, str]) -> tuple[str, list[int]]:
     """The dependency path from token ``start`` to token ``end`` as a string, and the tokens on it.
 
-    ``words`` gives the word to write for a token (a role for other mentions); others are lemmas.
+    ``tree`` is a :class:`Tree` (or a spaCy Doc); ``words`` gives the word to write for a token (a role
+    for other mentions); others are lemmas.
     """
+    if not isinstance(tree, Tree):
+        tree = Tree(tree)
     if start == end:
         return "", []
-    up = [start]
-    while doc[up[-1]].head.i != up[-1]:
-        up.append(doc[up[-1]].head.i)
-    down = [end]
-    while doc[down[-1]].head.i != down[-1]:
-        down.append(doc[down[-1]].head.i)
-    on_down = set(down)
-    common = next((t for t in up if t in on_down), None)
+    up_all = tree.chain(start)
+    down_all = tree.chain(end)
+    on_down = set(down_all)
+    common = next((t for t in up_all if t in on_down), None)
     if common is None:
         return "", []
-    up = up[: up.index(common) + 1]
-    down = down[: down.index(common)]
+    up = up_all[: up_all.index(common) + 1]
+    down = down_all[: down_all.index(common)]
 
     def word(t: int) -> str:
         if t == end:
             return end_role
-        return words.get(t) or _word(doc[t])
+        return words.get(t) or tree.words[t]
 
     parts = [start_role]
     for t in up[:-1]:
-        parts.append("<" + doc[t].dep_)
-        parts.append(word(doc[t].head.i))
+        parts.append("<" + tree.deps[t])
+        parts.append(word(tree.heads[t]))
     for t in reversed(down):
-        parts.append(">" + doc[t].dep_)
+        parts.append(">" + tree.deps[t])
         parts.append(word(t))
     return " ".join(parts), up + list(reversed(down))
 
@@ -374,6 +398,8 @@ def pair_paths(doc, mentions, rules: RuleSet | None = None) -> list[PairPath]:
             for t in range(span.start, span.end):
                 words.setdefault(t, _KIND_ROLE.get(m.kind, "X"))
     anchored = [a for a in (anchor(doc, m, vocab, words) for m in mentions) if a is not None]
+    tree = Tree(doc)
+    cache: dict = {}
     out: list[PairPath] = []
     for rel, (subj_roles, obj_roles) in RELATION_ROLES.items():
         for s in anchored:
@@ -393,9 +419,12 @@ def pair_paths(doc, mentions, rules: RuleSet | None = None) -> list[PairPath]:
                 best = None
                 for a in s.starts():
                     for b in o.starts():
-                        if _private(doc, a, s, b) or _private(doc, b, o, a):
+                        if _private(tree, a, s, b) or _private(tree, b, o, a):
                             continue
-                        found = _try_pair(doc, rel, a, b, s.role, o.role, words, rules)
+                        key = (rel, a, b, s.role, o.role)
+                        if key not in cache:
+                            cache[key] = _try_pair(tree, rel, a, b, s.role, o.role, words, rules)
+                        found = cache[key]
                         if found and (best is None or (best[1] is None and found[1] is not None)):
                             best = found
                         if best and best[1]:
@@ -410,17 +439,20 @@ def pair_paths(doc, mentions, rules: RuleSet | None = None) -> list[PairPath]:
     return out
 
 
-def _private(doc, start: int, anch: Anchored, other: int) -> bool:
+def _private(tree: Tree, start: int, anch: Anchored, other: int) -> bool:
     """From the first member of a coordination, the other mention may not sit among that
     member's own dependents ("X in Qatar and Y in Saudi Arabia": Y is not in Qatar)."""
     if anch.own is None or start == anch.own or start != anch.token:
         return False
-    tok = doc[other]
-    return any(a.i == start for a in tok.ancestors) and not any(a.i == anch.own for a in tok.ancestors)
+    ancestors = tree.chain(other)[1:]
+    return start in ancestors and anch.own not in ancestors
 
 
-def _try_pair(doc, rel, a, b, role_a, role_b, words, rules):
-    path, toks = path_between(doc, a, b, role_a, role_b, words)
+def _try_pair(tree, rel, a, b, role_a, role_b, words, rules):
+    up, down = tree.chain(a), tree.chain(b)
+    if abs(len(up) - len(down)) > MAX_PATH_EDGES:
+        return None  # the two tokens are further apart than any rule reads
+    path, toks = path_between(tree, a, b, role_a, role_b, words)
     if not path or len(toks) - 1 > MAX_PATH_EDGES:
         return None
     rule = rules.first(rel, path)

@@ -32,12 +32,16 @@ def explain_document(doc: Document) -> str:
         mentions = [*mentions, *reader.coref.get(s.index, [])]
         if mentions:
             lines.append("  mentions: " + " · ".join(f"{m.text} [{m.kind} {m.entity}, {m.via}]" for m in mentions))
-        d = parsed.get(s.index)
-        if d is None:
+        windows = parsed.get(s.index)
+        if not windows:
             lines.append("  not parsed (fewer than two mentions, or none of a base, organisation or country)")
-        else:
+        for a, d in windows or ():
+            if len(windows) > 1:
+                lines.append(f"  part from character {a}:")
             lines.append("  parse: " + " ".join(f"{t.text}/{t.dep_}>{t.head.i}" for t in d))
-            for pp in pair_paths(d, mentions, rules):
+            local = [x for x in mentions if a <= x.start and x.end <= a + len(d.text)]
+            local = [type(x)(x.start - a, x.end - a, x.entity, x.kind, x.via, x.text) for x in local]
+            for pp in pair_paths(d, local, rules):
                 verdict = f"rule {pp.rule}" + (" (blocked: negation or modality)" if pp.blocked else "") \
                     if pp.rule else "no rule"
                 lines.append(f"  {pp.subject.mention.text} -{pp.relation}-> {pp.object.mention.text}: {pp.path}  [{verdict}]")

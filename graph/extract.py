@@ -14,6 +14,7 @@ evidence and the name of the rule that read it.
 
 from __future__ import annotations
 
+import bisect
 import os as _os
 import re
 from collections import Counter
@@ -659,6 +660,34 @@ def _title_mentions(reader) -> list[Mention]:
     return []
 
 
+#: sentences longer than this are parsed in parts cut after a comma or semicolon (a flattened list or
+#: table can make one "sentence" of many thousand characters; pairs of mentions grow with its square)
+MAX_PARSE_CHARS = 1000
+
+
+def _windows(text: str, limit: int = MAX_PARSE_CHARS) -> list[tuple[int, int]]:
+    """Spans of ``text`` of at most about ``limit`` characters, cut after ', ' or '; ' where possible."""
+    if len(text) <= limit:
+        return [(0, len(text))]
+    out, start = [], 0
+    while len(text) - start > limit:
+        cut = max(text.rfind(", ", start, start + limit), text.rfind("; ", start, start + limit))
+        cut = cut + 2 if cut > start + limit // 4 else start + limit
+        out.append((start, cut))
+        start = cut
+    out.append((start, len(text)))
+    return out
+
+
+def _shift(men: Mention, by: int) -> Mention:
+    return Mention(men.start + by, men.end + by, men.entity, men.kind, men.via, men.text)
+
+
+def _in_window(mentions: list[Mention], a: int, b: int) -> list[Mention]:
+    """The mentions inside [a, b), in the window's coordinates."""
+    return [_shift(x, -a) for x in mentions if a <= x.start and x.end <= b]
+
+
 _PARENTHETICAL = re.compile(r"\(([^()]{0,160})\)")
 
 
@@ -790,9 +819,12 @@ class _Reader:
             from .nlp import parse
 
             by_index = {s.index: s for s in self.doc.sentences}
-            texts = [_for_parse(by_index[i].text, self.sentence_mentions[i]) for i in missing]
-            for i, d in zip(missing, parse(texts)):
-                parsed[i] = d
+            jobs = []  # (sentence, window start, text to parse)
+            for i in missing:
+                text = _for_parse(by_index[i].text, self.sentence_mentions[i])
+                jobs.extend((i, a, text[a:b]) for a, b in _windows(text))
+            for (i, a, _text), d in zip(jobs, parse([j[2] for j in jobs])):
+                parsed.setdefault(i, []).append((a, d))
         self.parsed = parsed
         self.coref: dict[int, list[Mention]] = {}
         self.antecedents: dict[tuple[int, int], int] = {}  #: (sentence, offset of a referring word) -> sentence
@@ -812,17 +844,18 @@ class _Reader:
             self._label_list(s, mentions, disc)
             self._colon_list(s, mentions, disc)
             self._dateline(s, mentions)
-            d = parsed.get(s.index)
-            if d is not None:
-                extra = self.coref[s.index] = self._referring_mentions(d, mentions, disc)
-                for r in read_relations(d, [*mentions, *extra]):
+            for a, d in parsed.get(s.index, ()):
+                local = _in_window(mentions, a, a + len(d.text))
+                extra = self._referring_mentions(d, local, disc, s.index, a)
+                self.coref.setdefault(s.index, []).extend(_shift(x, a) for x in extra)
+                for r in read_relations(d, [*local, *extra]):
                     subj, obj = r.subject.mention, r.object.mention
                     if r.relation == "hostsForcesOf" and obj.kind != "Country":
                         continue
                     year = _year_near(d, r) if r.relation == "memberOf" else None
-                    ante = self.antecedents.get((s.index, subj.start)) if subj.via in ("coref", "implicit") else None
+                    ante = self.antecedents.get((s.index, a + subj.start)) if subj.via in ("coref", "implicit") else None
                     if ante is None and obj.via in ("coref", "implicit"):
-                        ante = self.antecedents.get((s.index, obj.start))
+                        ante = self.antecedents.get((s.index, a + obj.start))
                     self.fact(s, subj.entity, r.relation, obj.entity, r.rule, start_year=year, antecedent=ante)
             for men in mentions:
                 if _is_base(men):
@@ -885,17 +918,21 @@ class _Reader:
         the one the section speaks of. Notes in parentheses are skipped; a repeated name (a flag's
         alt text) counts once; the list ends at the first other word ('Observers', 'Dissolved')."""
         text = s.text
+        starts = [x.start for x in mentions]
+        org_mentions = sorted((x for x in mentions if _is_org(x)), key=lambda x: x.end)
+        org_ends = [x.end for x in org_mentions]
         for cue in _LABEL_LIST.finditer(text):
             context = text[max(0, cue.start() - 25):cue.end()]
             if re.search(r"\b(?:observers?|candidates?|applicants?|partners?|associate|affiliate|dialogue|aspiring|"
                          r"non-?members?)\b", context, re.I):
                 continue
-            orgs = [x for x in mentions if _is_org(x) and x.end <= cue.start()]
-            org = orgs[-1].entity if orgs and not text[orgs[-1].end:cue.start()].strip(" :-") else disc.topic("org")
+            k = bisect.bisect_right(org_ends, cue.start())
+            last = org_mentions[k - 1] if k else None
+            org = last.entity if last is not None and not text[last.end:cue.start()].strip(" :-") else disc.topic("org")
             if org is None:
                 continue
             pos = cue.end()
-            for men in (x for x in mentions if x.start >= cue.end()):
+            for men in mentions[bisect.bisect_left(starts, cue.end()):]:
                 gap = text[pos:men.start]
                 gap = re.sub(r"\([^()]{0,60}\)", " ", gap)
                 # names the lexicon does not know ("Tokelau") may stand between members: skipped
@@ -908,10 +945,11 @@ class _Reader:
                 self.fact(s, men.entity, "memberOf", org, "members-label-list")
                 pos = men.end
 
-    def _referring_mentions(self, d, mentions: list[Mention], disc: Discourse) -> list[Mention]:
-        """Mentions for the referring words of a parsed sentence ('it', 'there', 'the alliance')."""
+    def _referring_mentions(self, d, mentions: list[Mention], disc: Discourse, index: int,
+                            offset: int = 0) -> list[Mention]:
+        """Mentions for the referring words of a parsed sentence ('it', 'there', 'the alliance');
+        ``d`` is the part of sentence ``index`` that starts at ``offset``, ``mentions`` in its coordinates."""
         out = []
-        index = next(i for i, x in enumerate(self.sentence_mentions) if x is mentions)
         found = [(tok, want, "coref") for tok, want in referring_tokens(d)]
         found += [(tok, "org", "implicit") for tok in implicit_org_tokens(d)]  # "Finland joined in 2023"
         for tok, want, via in found:
@@ -924,7 +962,7 @@ class _Reader:
                 if hit is None:
                     continue
                 eid, sentence = hit
-                self.antecedents[(index, tok.idx)] = sentence
+                self.antecedents[(index, offset + tok.idx)] = sentence
             out.append(Mention(tok.idx, tok.idx + len(tok.text), eid, self.entity(eid).kind, via, tok.text))
         return out
 
@@ -1002,18 +1040,21 @@ class _Reader:
 
     # -- one sentence
 
-    def _sentence(self, s: Sentence, mentions: list[Mention]):
-        text = s.text
-        if True:
+    def _sentence(self, s: Sentence, all_mentions: list[Mention]):
+        """The surface rules, on the sentence (or, for a very long one, on each part of it as the
+        parser sees it, so that the work grows with the length and not with its square)."""
+        for w0, w1 in _windows(s.text):
+            text = s.text[w0:w1]
+            mentions = _in_window(all_mentions, w0, w1) if w0 or w1 < len(s.text) else all_mentions
             self._locations(s, text, mentions)
             for a, b in _clauses(text):
                 sub = [men for men in mentions if men.start >= a and men.end <= b]
                 self._hosting(s, text, sub, a, b)
             self._memberships(s, text, mentions)
-        self._org_years(s, text, mentions)
-        self._renamed(s, text, mentions)
-        self._allied(s, text, mentions)
-        self._concepts(s, text, mentions)
+            self._org_years(s, text, mentions)
+            self._renamed(s, text, mentions)
+            self._allied(s, text, mentions)
+            self._concepts(s, text, mentions)
 
     def _locations(self, s: Sentence, text: str, mentions: list[Mention]):
         for i, men in enumerate(mentions):

@@ -180,3 +180,24 @@ def test_invisible_characters_and_a_byte_order_mark_are_not_read(tmp_path):
     assert doc.text[s.start:s.end] == "Ramstein\u200b Air Base is in Ger\u00admany."
     assert {(f.subject, f.prop, f.object) for f in extract_document(doc).facts} == {
         ("ramstein-air-base", "locatedIn", "germany")}
+
+
+def test_a_huge_one_sentence_document_is_read_in_parts(tmp_path):
+    """A flattened table makes one 'sentence' of 65 KB: it is parsed in parts, not pair by pair."""
+    text = "# T\n\n" + " ".join(f"Camp Alpha{i} in Germany hosts American troops and NATO members Poland and Italy,"
+                               for i in range(800)) + "\n"
+    facts_ = {(f.subject, f.prop, f.object) for f in extract_document(parse_document("t.md", text)).facts}
+    assert ("camp-alpha799", "locatedIn", "germany") in facts_ and ("camp-alpha0", "hostsForcesOf", "united-states") in facts_
+    assert ("poland", "memberOf", "nato") in facts_
+
+
+def test_a_document_over_the_size_limit_is_refused(tmp_path, monkeypatch):
+    from graph import corpus
+    from graph.errors import CorpusError
+
+    monkeypatch.setattr(corpus, "MAX_DOCUMENT_CHARS", 100)
+    path = tmp_path / "big.md"
+    path.write_text("# Big\n\n" + "Camp Eagle lies in Bosnia. " * 10)
+    with pytest.raises(CorpusError, match=r"document too large \(277 characters; the limit is 100\)") as exc:
+        corpus.read_document(path)
+    assert "big.md" in str(exc.value)

@@ -12,7 +12,7 @@ import pytest
 from graph.corpus import parse_document
 from graph.depmatch import canonical_path, load_rules, pair_paths
 from graph.errors import KGError
-from graph.extract import _Reader
+from graph.extract import _Reader, _in_window
 from graph.lexicon import name_key
 
 RULES = load_rules()
@@ -36,17 +36,16 @@ def _facts(reader, result, relation: str, subject: str, obj: str):
 
 def _fires(rule, reader, subject: str, obj: str) -> bool:
     for s, mentions in zip(reader.doc.sentences, reader.sentence_mentions):
-        d = reader.parsed.get(s.index)
-        if d is None:
-            continue
-        for pp in pair_paths(d, [*mentions, *reader.coref.get(s.index, [])], RULES):
-            if pp.relation != rule.relation:
-                continue
-            if not (_same(reader.entity(pp.subject.mention.entity), subject)
-                    and _same(reader.entity(pp.object.mention.entity), obj)):
-                continue
-            if rule.matches(pp.path) or rule.matches(canonical_path(pp.path)):
-                return True
+        for a, d in reader.parsed.get(s.index, ()):
+            local = _in_window([*mentions, *reader.coref.get(s.index, [])], a, a + len(d.text))
+            for pp in pair_paths(d, local, RULES):
+                if pp.relation != rule.relation:
+                    continue
+                if not (_same(reader.entity(pp.subject.mention.entity), subject)
+                        and _same(reader.entity(pp.object.mention.entity), obj)):
+                    continue
+                if rule.matches(pp.path) or rule.matches(canonical_path(pp.path)):
+                    return True
     return False
 
 
