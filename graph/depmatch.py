@@ -164,6 +164,10 @@ class Tree:
         self.heads = [t.head.i for t in doc]
         self.deps = [t.dep_ for t in doc]
         self.words = [_word(t) for t in doc]
+        for t in doc:  # phrasal verbs read as one word: "took over" -> take_over, "pulled out" -> pull_out
+            prt = [c for c in t.children if c.dep_ == "prt"]
+            if prt and t.pos_ in ("VERB", "AUX"):
+                self.words[t.i] = f"{self.words[t.i]}_{prt[0].lower_}"
         self._ancestors: dict[int, list[int]] = {}
 
     def chain(self, t: int) -> list[int]:

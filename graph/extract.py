@@ -205,6 +205,7 @@ _COLON_LIST = re.compile(r"\b(?:countries|states|nations|members|member\s+states
 _PREP_BEFORE = re.compile(r"\b(?:from|of|with|by|after|before|against|between|than|over|toward|towards)\s+(?:the\s+)?$", re.I)
 _GEO_BEFORE = re.compile(r"\b(?:Gulf|Bay|Sea|Strait|Straits|Isthmus|Gulf|Horn|Cape)\s+of\s+(?:the\s+)?$")
 _GEO_AFTER = re.compile(r"^\s+(?:Sea|Strait|Straits|Gulf|Peninsula|Basin|Ocean|Highlands|Desert|Plateau|Plain|Channel)\b")
+_COLON_JOIN = re.compile(r"\b(?:joined|acceded\s+to|were\s+admitted\s+(?:to|into)|became\s+members\s+of)\b[^:;.]{0,80}?(?::|\u2014|\u2013|--)\s*")
 _HOST_OWN = re.compile(r"\b(?:its\s+own|the\s+host(?:'s)?|home\s+to\s+the)\s+$", re.I)
 _MEMBER_LIST_CUE = re.compile(
     r"\b(?:members|member\s+states|member\s+countries|signatories|founding\s+members|founders|parties)\s+"
@@ -868,12 +869,16 @@ class _Reader:
         countries after a colon that spells out the members of the organisation the sentence
         is about (named before the colon, or 'It'/'The alliance' for the section's)."""
         text = s.text
-        for cue in _COLON_LIST.finditer(text):
+        cues = list(_COLON_LIST.finditer(text))
+        joined = _COLON_JOIN.search(text)  # "Seven countries joined NATO in 2004: A, B, C"
+        if joined:
+            cues.append(joined)
+        for cue in cues:
             head = text[:cue.start()]
             if _MODAL.search(head) or re.search(r"\b(?:observers?|partners?|associate|candidates?|non-?members?|"
                                                 r"neighbou?rs?|except|excluding|other\s+than|outside)\b", head, re.I):
                 continue
-            orgs = [x for x in mentions if _is_org(x) and x.end <= cue.start()]
+            orgs = [x for x in mentions if _is_org(x) and x.end <= cue.end()]
             if orgs:
                 org = orgs[0].entity
             elif re.match(r"\s*(?:It|The\s+(?:alliance|organi[sz]ation|group|union|pact|bloc|treaty|coalition))\b", text):

@@ -60,6 +60,8 @@ CASES = [
     ("NATO Air Base Tornbach lies in Germany. It was operated as RAF Tornbach until 1968, when RAF Tornbach "
      "became a NATO base. Canadian squadrons were based at RAF Tornbach.",
      {("nato-air-base-tornbach", "locatedIn", "germany"), ("nato-air-base-tornbach", "hostsForcesOf", "canada")}),
+    ("In 2004 seven countries joined the Pact of the Seas: Chile, Peru and Ecuador.",
+     {(c, "memberOf", "pact-of-the-seas") for c in ("chile", "peru", "ecuador")}),
     # filters: observers, plans, negation
     ("Brazil and Argentina are observer states to the Pact of the Seas.", set()),
     ("Bolivia hopes to join the Pact of the Seas.", set()),
