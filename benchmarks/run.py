@@ -612,7 +612,8 @@ def goals(res: dict) -> list[tuple[str, str, bool | None]]:
         out.append(("5,000-node page ready in under 3 s", "not measured: view not available", None))
     c = res.get("cold_build", {}).get("default", {})
     if "median_s" in c:
-        out.append(("cold `kg build` of corpus/ under 1.5 s", f"median {c['median_s']:.2f} s", c["median_s"] < 1.5))
+        # the goal of issue [1 of 7]: under 2 s with the spaCy pipeline (it takes about 0.7 s to load)
+        out.append(("cold `kg build` of corpus/ under 2 s", f"median {c['median_s']:.2f} s", c["median_s"] < 2.0))
     return out
 
 

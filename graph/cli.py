@@ -54,44 +54,54 @@ def build(
                                             "the output is the same for any number)."),
 ):
     """Build the knowledge graph from the Markdown documents of the corpus."""
+    from contextlib import ExitStack
+
     from .build import build_graph, default_jobs, format_for, write_dataset
     from .corpus import find_documents
     from .lexicon import ONTOLOGY_FILE
     from .report import print_summary, progress_bar
-    from .store import chosen, open_store, write_to_store
+    from .store import chosen, lock_store, open_store, write_store_folder, write_to_store
 
     try:
-        kind, _ = chosen(None, store_dir, endpoint)  # --store/--endpoint (or KG_STORE/KG_ENDPOINT): write there
-        out = out or (None if kind in ("store", "endpoint") else Path("out/kg.ttl"))
-        if out is not None:
-            format_for(out)
-        n = sum(len(find_documents(c)) for c in corpus)
-        from .validate import ValidationFailed, format_report
+        with ExitStack() as held:
+            kind, where = chosen(None, store_dir, endpoint)  # --store/--endpoint (or KG_STORE/KG_ENDPOINT): write there
+            out = out or (None if kind in ("store", "endpoint") else Path("out/kg.ttl"))
+            if out is not None:
+                format_for(out)
+            if kind == "store":  # the store's lock first: one writer, and a folder that is not a store refused
+                lock = lock_store(where)
+                held.callback(lock.release)
+            n = sum(len(find_documents(c)) for c in corpus)
+            from .validate import ValidationFailed, format_report
 
-        try:
-            with progress_bar(n, enabled=not quiet and n > 20) as advance:
-                result = build_graph(corpus, ontology or ONTOLOGY_FILE, reason=reason, validate=validate,
-                                     shapes=shapes, progress=advance, jobs=jobs or default_jobs(n))
-        except ValidationFailed as exc:
-            typer.echo(format_report(exc.report, exc.report.violations), err=True)
-            _fail(KGError(f"{exc}; nothing written to {out or kind}"), 1)
-        report = result.report
-        written = None
-        if kind in ("store", "endpoint"):  # each named graph replaced, stale document graphs dropped
-            target = open_store(store=store_dir, endpoint=endpoint, update_endpoint=update_endpoint,
-                                graph_store=graph_store, auth=auth, token=token, writable=True)
             try:
-                written = write_to_store(result.dataset, target)
-            finally:
-                target.close()
-        if out is not None:
-            write_dataset(result.dataset, out)
+                with progress_bar(n, enabled=not quiet and n > 20) as advance:
+                    result = build_graph(corpus, ontology or ONTOLOGY_FILE, reason=reason, validate=validate,
+                                         shapes=shapes, progress=advance, jobs=jobs or default_jobs(n))
+            except ValidationFailed as exc:
+                typer.echo(format_report(exc.report, exc.report.violations), err=True)
+                _fail(KGError(f"{exc}; nothing written to {out or kind}"), 1)
+            report = result.report
+            written = None
+            if kind == "store":  # a new store folder swapped in whole: readers see the old graph or the new
+                written = write_store_folder(result.dataset, where, lock=lock)
+                described = f"store {where}"
+            elif kind == "endpoint":  # each named graph replaced, stale document graphs dropped, then checked
+                target = open_store(store=store_dir, endpoint=endpoint, update_endpoint=update_endpoint,
+                                    graph_store=graph_store, auth=auth, token=token, writable=True)
+                described = target.description
+                try:
+                    written = write_to_store(result.dataset, target)
+                finally:
+                    target.close()
+            if out is not None:
+                write_dataset(result.dataset, out)
     except KGError as exc:
         _fail(exc)
     if not quiet:
-        print_summary(result.summary, out if out is not None else target.description)
+        print_summary(result.summary, out if out is not None else described)
         if written is not None:
-            typer.echo(f"{target.description}: {written['graphs']} named graphs replaced, "
+            typer.echo(f"{described}: {written['graphs']} named graphs replaced, "
                        f"{written['dropped']} stale graphs dropped")
         if report is not None and report.warnings:
             typer.secho(format_report(report, report.warnings), fg=typer.colors.YELLOW)
@@ -257,12 +267,15 @@ def serve(
     store_dir: Optional[Path] = typer.Option(None, "--store", help="Oxigraph store folder to serve (kg build --store)."),
     bind: str = typer.Option("127.0.0.1:7878", "--bind", help="HOST:PORT to listen on (loopback by default)."),
     timeout: int = typer.Option(30, "--timeout", help="Stop a query after this many seconds."),
+    allow_service: bool = typer.Option(False, "--allow-service",
+                                       help="Let queries use SERVICE (the server then fetches the URLs they name)."),
 ):
-    """Serve the graph as a read-only SPARQL 1.1 endpoint (the Oxigraph server) until Ctrl-C."""
+    """Serve the graph as a read-only SPARQL 1.1 endpoint (the Oxigraph server, behind a front that checks
+    every request) until Ctrl-C."""
     from .serve import serve as run_server
 
     try:
-        run_server(graph, store_dir, bind=bind, timeout=timeout, echo=typer.echo,
+        run_server(graph, store_dir, bind=bind, timeout=timeout, allow_service=allow_service, echo=typer.echo,
                    warn=lambda m: typer.secho(m, fg=typer.colors.YELLOW, err=True))
     except KGError as exc:
         _fail(exc)

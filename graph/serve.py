@@ -1,9 +1,13 @@
-"""``kg serve``: the graph as a read-only SPARQL 1.1 endpoint, served by the real Oxigraph server.
+"""``kg serve``: the graph as a read-only SPARQL 1.1 endpoint, served by the real Oxigraph server
+behind a guarded front.
 
-Nothing is invented here: the ``oxigraph`` binary (PyPI package ``oxigraph``, installed next to
-Python in the venv) runs ``serve-read-only`` with the union default graph and a query timeout.
-A graph file is first loaded into a temporary store folder (``oxigraph load``), removed again
-when the server stops; a store folder (``kg build --store DIR``) is served as it is.
+The ``oxigraph`` binary (PyPI package ``oxigraph``, installed next to Python in the venv) runs
+``serve-read-only`` with the union default graph and a query timeout, on a private loopback port
+chosen here; the front (:mod:`graph.front`, a WSGI app on waitress) listens on ``--bind``, checks
+every request and forwards the ones it lets through. Oxigraph runs in its own process group with a
+parent-death signal (Linux), and is restarted when it dies. A graph file is first loaded into a
+temporary store folder (``oxigraph load``), removed again when the server stops; a store folder
+(``kg build --store DIR``) is served as it is.
 
 >>> parse_bind("127.0.0.1:7878")
 ('127.0.0.1', 7878)
@@ -25,16 +29,20 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from threading import Thread
 from typing import Callable
 
 from .errors import KGError
 
 DEFAULT_BIND = "127.0.0.1:7878"
 DEFAULT_TIMEOUT = 30  #: seconds a query may run on the server
-#: the server is restarted when it dies (a hostile query can still crash it: requests reach it
-#: unchecked), but not more than this many times in RESTART_WINDOW seconds
+#: the server is restarted when it dies (the front checks every request, but an engine bug could
+#: still crash it), but not more than this many times in RESTART_WINDOW seconds
 MAX_RESTARTS = 5
 RESTART_WINDOW = 60.0
+#: worker threads of the front (each holds one request while Oxigraph answers it)
+FRONT_THREADS = 8
+PR_SET_PDEATHSIG = 1  #: <linux/prctl.h>
 
 
 def find_oxigraph() -> str:
@@ -91,7 +99,7 @@ def load_into(oxigraph: str, graph: Path, location: Path) -> None:
     if graph.suffix.lower() not in RDF_FORMATS:
         raise KGError(f"unknown graph format '{graph.suffix}' (use .ttl, .trig, .nt, .nq or .jsonld)", path=graph)
     proc = subprocess.run([oxigraph, "load", "--location", str(location), "--file", str(graph)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, preexec_fn=_child_setup())
     if proc.returncode != 0:
         msg = (proc.stderr or proc.stdout).strip().splitlines()
         raise KGError(f"oxigraph load failed: {msg[-1] if msg else proc.returncode}", path=graph)
@@ -122,11 +130,12 @@ def wait_ready(proc: subprocess.Popen, url: str, deadline_s: float = 20.0, log: 
     """Poll the endpoint with ``ASK {}`` until it answers (bounded), or fail with the server's output."""
     probe = url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
     end = time.monotonic() + deadline_s
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy from the environment
     while time.monotonic() < end:
         if proc.poll() is not None:
             raise KGError(f"the Oxigraph server stopped at start (exit {proc.returncode}): {_last_line(log)}")
         try:
-            with urllib.request.urlopen(probe, timeout=1) as resp:
+            with direct.open(probe, timeout=1) as resp:
                 if resp.status == 200:
                     return
         except (urllib.error.URLError, OSError):
@@ -143,13 +152,98 @@ def server_command(oxigraph: str, location: Path, host: str, port: int, timeout:
             "--union-default-graph", "--timeout-s", str(int(timeout))]
 
 
+def _child_setup() -> Callable[[], None] | None:
+    """The ``preexec_fn`` of the Oxigraph processes: their own process group (Ctrl-C in the terminal
+    reaches kg serve only, which stops them itself) and, on Linux, a parent-death signal, so that a
+    kg serve killed with SIGKILL takes its server with it.
+
+    The C function is looked up here, in the parent, so that the child only calls it between fork and
+    exec. The signal follows the death of the *thread* that started the child: kg serve starts
+    Oxigraph from its main thread only, which lives as long as the process.
+    """
+    if os.name != "posix":
+        return None
+    prctl = None
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            prctl = None
+    parent = os.getpid()
+
+    def setup() -> None:
+        os.setpgid(0, 0)
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+            if os.getppid() != parent:  # the parent died before the signal was set
+                os._exit(1)
+
+    return setup
+
+
+def free_loopback_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for Oxigraph's private address)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_folders(root: Path) -> None:
+    """Remove ``kg-serve-*`` folders left by a kg serve that was killed (its pid file names a dead process)."""
+    try:
+        entries = list(root.glob("kg-serve-*"))
+    except OSError:
+        return
+    for folder in entries:
+        try:
+            pid = int((folder / "pid").read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _listen(host: str, port: int, app, threads: int):
+    """The front's waitress server, bound now (a taken port fails here, before anything starts)."""
+    import logging
+
+    from waitress.server import create_server
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" under load
+    try:
+        return create_server(app, host=host, port=port, threads=threads, ident="kg serve",
+                             max_request_body_size=1 << 20, max_request_header_size=1 << 19,
+                             expose_tracebacks=False, clear_untrusted_proxy_headers=True,
+                             channel_timeout=120)
+    except OSError as exc:
+        raise KGError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def serve(graph: str | Path | None = None, store: str | Path | None = None, bind: str = DEFAULT_BIND,
           timeout: int = DEFAULT_TIMEOUT, echo: Callable[[str], None] = print,
-          warn: Callable[[str], None] | None = None, ready: Callable[[str], None] | None = None) -> int:
+          warn: Callable[[str], None] | None = None, ready: Callable[[str], None] | None = None,
+          allow_service: bool = False, threads: int = FRONT_THREADS) -> int:
     """Serve a graph file or a store folder read-only until Ctrl-C (SIGINT) or SIGTERM; returns 0.
 
-    ``ready(url)`` is called once the endpoint answers (tests use it to stop the server).
+    The front (:mod:`graph.front`, on waitress) listens on ``bind`` and checks every request;
+    Oxigraph listens on a private loopback port. ``ready(url)`` is called once the endpoint
+    answers (tests use it to stop the server).
     """
+    from .front import Front
     from .query import DEFAULT_GRAPH
 
     if graph is not None and store is not None:
@@ -161,11 +255,17 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
     oxigraph = find_oxigraph()
     if store is not None and not Path(store).is_dir():
         raise KGError("store folder not found; build it first with `kg build --store DIR`", path=store)
+    sweep_stale_folders(Path(tempfile.gettempdir()))
     tmp = Path(tempfile.mkdtemp(prefix="kg-serve-"))  # the server's log, and the store of a graph file
+    (tmp / "pid").write_text(str(os.getpid()))
     log = tmp / "server.log"
     proc = None
+    server = None
+    app = Front(host, port, timeout, workdir=str(tmp), allow_service=allow_service, connections=2 * threads)
     previous = signal.getsignal(signal.SIGTERM)
+    setup = _child_setup()
     try:
+        server = _listen(host, port, app, threads)
         if store is not None:
             location = Path(store)
         else:
@@ -176,14 +276,24 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
                  "authentication (use 127.0.0.1 unless a proxy in front of it adds some)")
         signal.signal(signal.SIGTERM, _stop)
 
-        def start() -> subprocess.Popen:
+        def start() -> tuple[subprocess.Popen, str]:
+            private = free_loopback_port()
             with open(log, "ab") as err:
-                return subprocess.Popen(server_command(oxigraph, location, host, port, timeout),
-                                        stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT)
+                child = subprocess.Popen(server_command(oxigraph, location, "127.0.0.1", private, timeout),
+                                         stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT,
+                                         preexec_fn=setup)
+            inner = f"http://127.0.0.1:{private}"
+            try:
+                wait_ready(child, inner + "/query", log=log)
+            except BaseException:
+                _end(child)
+                raise
+            return child, inner
 
-        proc = start()
+        proc, app.upstream = start()
+        Thread(target=server.run, name="kg-serve-front", daemon=True).start()
         url = endpoint_url(host, port)
-        wait_ready(proc, url, log=log)
+        wait_ready(proc, url, log=log)  # through the front
         echo(f"SPARQL endpoint (read-only): {url}")
         echo(f"Query page: {url.rsplit('/', 1)[0]}/  (Oxigraph's YASGUI page; its autocompletion asks prefix.cc and LOV online)")
         echo(f"Try: {curl_line(url)}")
@@ -194,6 +304,7 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
         while True:
             while proc.poll() is None:
                 time.sleep(0.2)
+            app.upstream = None  # requests get 503 "restarting" meanwhile
             now = time.monotonic()
             stops = [t for t in stops if now - t < RESTART_WINDOW] + [now]
             why = f"{_exit_text(proc.returncode)}: {_last_line(log)}"
@@ -201,19 +312,32 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
                 raise KGError(f"the Oxigraph server stopped {len(stops)} times within {RESTART_WINDOW:g} s, "
                               f"last ({why}); not restarting it")
             warn(f"warning: the Oxigraph server stopped ({why}); restarting it")
-            proc = start()
-            wait_ready(proc, url, log=log)
+            proc, app.upstream = start()
             warn(f"the Oxigraph server answers again on {url}")
     except KeyboardInterrupt:
         echo("Stopped.")
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        app.upstream = None
+        if server is not None:
+            server.close()
+            server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+        if proc is not None:
+            _end(proc)
+        app.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _end(proc: subprocess.Popen) -> None:
+    """Stop an Oxigraph process (and its process group): SIGTERM, then SIGKILL after 10 s."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)  # its own process group (POSIX)
+        except (OSError, AttributeError):
+            proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

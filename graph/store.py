@@ -119,10 +119,26 @@ class OxigraphStore:
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self.inner.named_graphs() if hasattr(g, "value"))
 
+    #: an on-disk store opened read-only keeps its folder open (see :func:`_open_read_only`)
+    _dir_fd: int | None = None
+
     def close(self) -> None:
-        if not self.read_only and hasattr(self.inner, "flush"):
+        if not self.read_only and self.inner is not None and hasattr(self.inner, "flush"):
             self.inner.flush()
         self.inner = None
+        self._close_dir()
+
+    def _close_dir(self) -> None:
+        fd, self._dir_fd = self._dir_fd, None
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def __del__(self):
+        self.inner = None  # the database first, then the folder it was opened through
+        self._close_dir()
 
 
 def memory_store(path: str | Path) -> OxigraphStore:
@@ -139,15 +155,58 @@ def disk_store(path: str | Path, writable: bool = False) -> OxigraphStore:
     path = Path(path)
     try:
         if writable:
+            check_store_target(path)
             path.mkdir(parents=True, exist_ok=True)
-            inner = ox.Store(str(path))
-        else:
-            if not path.is_dir():
-                raise KGError("store folder not found; build it first with `kg build --store DIR`", path=path)
-            inner = ox.Store.read_only(str(path))
-    except (OSError, ValueError) as exc:
+            return OxigraphStore(ox.Store(str(path)), f"store {path}", read_only=False, fork_safe=False)
+        where = path
+        if not path.exists() and store_siblings(path)["old"].is_dir():
+            where = store_siblings(path)["old"]  # `kg build --store` stopped between the two renames of a swap
+        elif not path.is_dir():
+            raise KGError("store folder not found; build it first with `kg build --store DIR`", path=path)
+        elif not is_store_folder(path):
+            raise KGError("not an Oxigraph store folder; build one with `kg build --store DIR`", path=path)
+        inner, dir_fd = _open_read_only(where)
+    except (OSError, ValueError, RuntimeError) as exc:
         raise KGError(f"cannot open the Oxigraph store: {exc}", path=path) from None
-    return OxigraphStore(inner, f"store {path}", read_only=not writable, fork_safe=False)
+    store = OxigraphStore(inner, f"store {path}", read_only=True, fork_safe=False)
+    store._dir_fd = dir_fd
+    return store
+
+
+def _open_read_only(path: Path, attempts: int = 5):
+    """Open a store folder read-only as one folder, even while `kg build --store` swaps a new one in.
+
+    On Linux the folder is opened first and RocksDB is given ``/proc/self/fd/N``, so every file it reads
+    comes from that one folder whatever is renamed meanwhile (RocksDB opens all its files at once, so
+    the old folder's removal after a swap does not disturb it either). Returns (store, the folder's
+    descriptor, to be closed with the store, or None). An open that fails while the folder was being
+    swapped is tried again.
+    """
+    import pyoxigraph as ox
+
+    for attempt in range(attempts):
+        fd = None
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            proc = f"/proc/self/fd/{fd}"
+            if not os.path.isdir(proc):  # no /proc: open by name
+                os.close(fd)
+                fd = None
+            return ox.Store.read_only(proc if fd is not None else str(path)), fd
+        except (OSError, RuntimeError):
+            swapped = True
+            try:
+                swapped = fd is None or not os.path.samestat(os.fstat(fd), os.stat(path))
+            except OSError:
+                pass
+            if fd is not None:
+                os.close(fd)
+            if not swapped or attempt == attempts - 1:
+                raise
+            import time
+
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 # --------------------------------------------------------------------------- any SPARQL 1.1 endpoint
@@ -227,7 +286,8 @@ class EndpointStore:
         import urllib.request  # here, not at the top: it costs ~0.1 s of start-up (ssl, http.client)
 
         self._headers: dict[str, str] = {"User-Agent": "alliance-kg"}
-        self._opener = urllib.request.build_opener()
+        redirects = _redirect_policy()
+        self._opener = urllib.request.build_opener(redirects)
         if auth and token:
             raise KGError("give --auth USER:PASSWORD or --token TOKEN, not both")
         if auth:
@@ -242,7 +302,7 @@ class EndpointStore:
                 if url:
                     root = urllib.parse.urlsplit(url)
                     passwords.add_password(None, f"{root.scheme}://{root.netloc}/", user, password)
-            self._opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
+            self._opener = urllib.request.build_opener(redirects, urllib.request.HTTPDigestAuthHandler(passwords))
         elif token:
             self._headers["Authorization"] = "Bearer " + token
 
@@ -265,6 +325,10 @@ class EndpointStore:
         except urllib.error.HTTPError as exc:
             if ok_missing and exc.code == 404:
                 return b""
+            if 300 <= exc.code < 400:  # a redirect not followed (any method but GET), or another 3xx
+                location = exc.headers.get("Location") if exc.headers else None
+                exc.close()
+                raise EndpointRedirect(exc.code, method, url, location) from None
             detail = exc.read().decode("utf-8", "replace").strip()
             raise EndpointError(exc.code, url, detail) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
@@ -384,8 +448,67 @@ class EndpointStore:
         else:
             self.update(f"DROP SILENT GRAPH <{iri}>")
 
+    def graph_sizes(self, iris: list[str], batch: int = 200) -> dict[str, int]:
+        """How many triples each of these named graphs holds (a graph that is missing or empty: 0),
+        counted by the endpoint with SPARQL ``COUNT``, a few hundred graphs per query."""
+        import pyoxigraph as ox
+
+        sizes = dict.fromkeys(iris, 0)
+        for i in range(0, len(iris), batch):
+            chunk = iris[i:i + batch]
+            for iri in chunk:
+                _check_graph_iri(iri)
+            values = " ".join(f"<{iri}>" for iri in chunk)
+            data = self._send(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} "
+                              "GROUP BY ?g", "application/sparql-results+json")
+            try:
+                for sol in ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON):
+                    if sol["g"] is not None and sol["g"].value in sizes and sol["n"] is not None:
+                        sizes[sol["g"].value] = int(sol["n"].value)
+            except (SyntaxError, ValueError) as exc:
+                raise KGError(f"the endpoint {self.endpoint} sent an answer that is not SPARQL JSON results: {exc}") \
+                    from None
+        return sizes
+
     def close(self) -> None:
         pass
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of a URL (the port made explicit), as browsers compare origins.
+
+    >>> _origin("http://Example.org/q") == _origin("http://example.org:80/update")
+    True
+    >>> _origin("http://example.org/q") == _origin("https://example.org/q")
+    False
+    """
+    parts = urllib.parse.urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port or default
+
+
+def _redirect_policy():
+    """A urllib redirect handler that follows a redirect only for a GET or HEAD to the same origin.
+
+    urllib's own handler turns a POST answered 301/302/303 into an empty GET (an update "succeeds"
+    and writes nothing) and sends the ``Authorization`` header to wherever the redirect points.
+    Here any other redirect is an error naming its ``Location`` (see :class:`EndpointRedirect`).
+    """
+    import urllib.request
+
+    class RedirectPolicy(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            method = req.get_method()
+            if method in ("GET", "HEAD") and _origin(newurl) == _origin(req.full_url):
+                return super().redirect_request(req, fp, code, msg, headers, newurl)
+            fp.close()
+            raise EndpointRedirect(code, method, req.full_url, newurl)
+
+    return RedirectPolicy()
 
 
 class EndpointError(KGError):
@@ -395,6 +518,24 @@ class EndpointError(KGError):
         self.status, self.url, self.detail = status, url, detail
         first = " ".join(detail.split())[:300]
         super().__init__(f"the SPARQL endpoint {url} answered HTTP {status}" + (f": {first}" if first else ""))
+
+
+class EndpointRedirect(EndpointError):
+    """The endpoint answered a redirect that is not followed: any 3xx to a POST, PUT or DELETE (a query,
+    an update, a Graph Store write), and a redirect of a GET to another origin (where the credentials
+    must not go)."""
+
+    def __init__(self, status: int, method: str, url: str, location: str | None):
+        self.status, self.url, self.detail = status, url, ""
+        self.method, self.location = method, urllib.parse.urljoin(url, location) if location else None
+        if self.location is None:
+            why = f"HTTP {status} without a Location"
+        elif method in ("GET", "HEAD"):
+            why = (f"a redirect (HTTP {status}) to another origin, {self.location}, not followed so that "
+                   "credentials stay with the endpoint")
+        else:
+            why = f"a redirect (HTTP {status}) to {self.location}, not followed for a {method}; give that URL instead"
+        KGError.__init__(self, f"the SPARQL endpoint {url} answered {why}")
 
 
 def _check_graph_iri(iri: str) -> None:
@@ -517,6 +658,290 @@ def write_to_store(ds, target) -> dict[str, int]:
         triples += data.count(b"\n")
     for iri in stale:
         target.drop_graph(iri)
+    sizes = getattr(target, "graph_sizes", None)
+    if sizes is not None:  # an endpoint: check that what it accepted is what it holds
+        check_written(target, {iri: data.count(b"\n") for iri, data in produced} | dict.fromkeys(stale, 0),
+                      sizes(sorted(names | set(stale))))
+    return {"graphs": len(produced), "dropped": len(stale), "triples": triples}
+
+
+def check_written(target, expected: Mapping[str, int], found: Mapping[str, int]) -> None:
+    """Fail when the graphs a store holds after a write are not the ones written (a server that
+    answered success but stored nothing, or stored part).
+
+    >>> check_written(None, {"urn:g": 3}, {"urn:g": 3})
+    >>> check_written(None, {"urn:g": 3, "urn:h": 1}, {"urn:g": 0, "urn:h": 0})
+    Traceback (most recent call last):
+    ...
+    graph.errors.KGError: the graph: the write did not land: graph <urn:g> holds 0 triples after 3 were written (and 1 more graph differs)
+    """
+    wrong = [(iri, n, found.get(iri, 0)) for iri, n in sorted(expected.items()) if found.get(iri, 0) != n]
+    if not wrong:
+        return
+    iri, n, got = wrong[0]
+    more = f" (and {len(wrong) - 1} more graph{'s' if len(wrong) > 2 else ''} differ{'' if len(wrong) > 2 else 's'})" \
+        if len(wrong) > 1 else ""
+    what = f"holds {got} triples after {n} were written" if n else f"still holds {got} triples after it was dropped"
+    raise KGError(f"the write did not land: graph <{iri}> {what}{more}", path=describe(target))
+
+
+# --------------------------------------------------------------------------- writing a store folder atomically
+#
+# `kg build --store DIR` never writes into DIR itself. Under a lock taken before the build runs, it
+# writes a complete new store in the sibling folder `.DIR.kg-new` (the graphs it built, plus every
+# graph of the old store outside the project's namespace), flushes and fsyncs it, and swaps it
+# in with one atomic rename (Linux renameat2 RENAME_EXCHANGE; elsewhere two renames, DIR to
+# `.DIR.kg-old` then `.DIR.kg-new` to DIR, undone by the next build or read if interrupted between
+# them). Only then is the old store removed. A reader opens either the old folder or the new one,
+# never a half-written one; a kill at any moment leaves the old store as it was.
+
+
+def store_siblings(path: str | Path) -> dict[str, Path]:
+    """The lock file and the two work folders that go with a store folder, next to it.
+
+    >>> sorted((k, p.name) for k, p in store_siblings("out/kg.db").items())
+    [('lock', '.kg.db.kg-lock'), ('new', '.kg.db.kg-new'), ('old', '.kg.db.kg-old')]
+    """
+    path = Path(path)
+    return {kind: path.parent / f".{path.name}.kg-{kind}" for kind in ("lock", "new", "old")}
+
+
+def is_store_folder(path: str | Path) -> bool:
+    """Whether ``path`` is an Oxigraph (RocksDB) store folder: it has a ``CURRENT`` file naming a manifest."""
+    try:
+        with open(Path(path) / "CURRENT", "rb") as fh:
+            return fh.read(9) == b"MANIFEST-"
+    except OSError:
+        return False
+
+
+def check_store_target(path: str | Path) -> None:
+    """Refuse a ``--store`` target that is not a store folder, a new folder or an empty one."""
+    path = Path(path)
+    if not path.exists():  # a new store (or one whose swap stopped between its renames: put back later)
+        return
+    if not path.is_dir():
+        raise KGError("not a folder; --store takes an Oxigraph store folder (or a new or empty one)", path=path)
+    if is_store_folder(path):
+        return
+    try:
+        empty = not any(path.iterdir())
+    except OSError as exc:
+        raise KGError(f"cannot read the folder: {exc.strerror or exc}", path=path) from None
+    if not empty:
+        raise KGError("not empty and not an Oxigraph store folder; --store writes only to a store "
+                      "built by `kg build --store` or to a new or empty folder", path=path)
+
+
+class StoreLock:
+    """An exclusive lock on a store folder, held by one writer (``kg build --store``) at a time.
+
+    The lock is ``flock`` on the sibling file ``.DIR.kg-lock`` (not a file inside DIR: the folder is
+    swapped). The operating system releases it when the process dies, however it dies; the file is
+    removed on release, and a lock taken on a file removed meanwhile is taken again.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.lock_file = store_siblings(os.path.realpath(self.path))["lock"]  # a link's target's lock
+        self._fd: int | None = None
+
+    def acquire(self) -> "StoreLock":
+        try:
+            import fcntl
+        except ImportError:  # Windows: no flock; a single writer is up to the user
+            return self
+        try:
+            self.lock_file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise KGError(f"cannot create the folder: {exc.strerror or exc}", path=self.lock_file.parent) from None
+        while True:
+            try:
+                fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise KGError(f"cannot create the store's lock file: {exc.strerror or exc}",
+                              path=self.lock_file) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise KGError("another `kg build` is writing this store (its lock "
+                              f"{self.lock_file.name} is held); try again when it has finished",
+                              path=self.path) from None
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.lock_file))
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._fd = fd
+                return self
+            os.close(fd)  # the file was removed by the writer that held it: take the new one
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            os.unlink(self.lock_file)
+        except OSError:
+            pass
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> "StoreLock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def lock_store(path: str | Path) -> StoreLock:
+    """Take a store folder's lock (before a build runs), refuse a folder that is not a store, and undo
+    what a writer killed earlier left behind: the old store back in place if the swap stopped between
+    its two renames, the work folders removed."""
+    check_store_target(path)
+    lock = StoreLock(path).acquire()
+    try:
+        _recover(Path(os.path.realpath(path)))
+    except BaseException:
+        lock.release()
+        raise
+    return lock
+
+
+def _recover(path: Path) -> None:
+    sib = store_siblings(path)
+    if not path.exists() and sib["old"].is_dir():
+        os.rename(sib["old"], path)
+        _fsync_dir(path.parent)
+    for kind in ("new", "old"):
+        if sib[kind].exists():
+            _remove_tree(sib[kind])
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    if path.is_symlink() or not path.is_dir():
+        path.unlink()
+    else:
+        shutil.rmtree(path)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(path: Path) -> None:
+    for entry in path.iterdir():
+        if entry.is_file():
+            with open(entry, "rb") as fh:
+                os.fsync(fh.fileno())
+    _fsync_dir(path)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where that is not offered."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    import errno
+
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False  # a file system or kernel without it
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _swap_in(new: Path, path: Path) -> None:
+    """Put the finished store ``new`` at ``path``; the old store, if any, is removed afterwards."""
+    sib = store_siblings(path)
+    if not path.exists():
+        os.rename(new, path)
+    elif _exchange(new, path):
+        pass  # ``new`` now holds the old store
+    else:
+        os.rename(path, sib["old"])
+        os.rename(new, path)  # killed between the two: the next build or read puts the old one back
+        new = sib["old"]
+    _fsync_dir(path.parent)
+    if new.exists():
+        _remove_tree(new)
+
+
+def write_store_folder(ds, path: str | Path, lock: StoreLock | None = None) -> dict[str, int]:
+    """Write a built dataset as the store folder ``path``, atomically (see above), and return counts as
+    :func:`write_to_store` does. Graphs of the old store outside the project's namespace (and its
+    default graph) are carried over; project graphs the build did not produce are dropped.
+
+    Takes the store's lock unless the caller holds it (``kg build`` takes it before building).
+    """
+    import pyoxigraph as ox
+
+    path = Path(path)
+    own = lock is None
+    if own:
+        lock = lock_store(path)
+    try:
+        real = Path(os.path.realpath(path))  # a symbolic link to a store: swap the folder it names
+        check_store_target(real)
+        _recover(real)
+        produced = dataset_graphs(ds)
+        names = {iri for iri, _ in produced}
+        new = store_siblings(real)["new"]
+        stale: list[str] = []
+        target = old = None
+        try:
+            target = ox.Store(str(new))
+            if real.is_dir() and is_store_folder(real):
+                old = ox.Store.read_only(str(real))
+                for g in old.named_graphs():
+                    iri = getattr(g, "value", None)
+                    if iri is not None and iri.startswith(GRAPH_NS):
+                        if iri not in names:
+                            stale.append(iri)
+                        continue
+                    target.extend(old.quads_for_pattern(None, None, None, g))
+                target.extend(old.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+                old = None
+            triples = 0
+            for iri, data in produced:
+                target.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
+                triples += data.count(b"\n")
+            target.flush()
+            target = None  # closes the database
+            _fsync_tree(new)
+            _swap_in(new, real)
+        except BaseException:
+            target = old = None
+            if new.exists():
+                _remove_tree(new)
+            raise
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise KGError(f"cannot write the store: {getattr(exc, 'strerror', None) or exc}", path=path) from None
+    finally:
+        if own:
+            lock.release()
     return {"graphs": len(produced), "dropped": len(stale), "triples": triples}
 
 
@@ -555,5 +980,6 @@ def describe(source) -> str:
 __all__ = [
     "GraphStore", "OxigraphStore", "EndpointStore", "EndpointError", "open_store", "memory_store",
     "disk_store", "derived_urls", "chosen", "validate_source", "write_to_store", "dataset_graphs", "union_ntriples", "rdflib_graph",
-    "validate_store", "ENV_VARS",
+    "validate_store", "ENV_VARS", "write_store_folder", "lock_store", "StoreLock", "is_store_folder",
+    "check_store_target", "store_siblings",
 ]

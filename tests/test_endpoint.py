@@ -413,48 +413,255 @@ def test_kg_serve_answers_refuses_updates_and_stops_cleanly_on_ctrl_c(server, bu
         urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=2)
 
 
-def test_kg_serve_restarts_the_server_after_a_crashing_request(built_graph, tmp_path):
-    """Issue 14: one 6 KB form POST nested 3,000 braces deep aborted Oxigraph and nothing restarted it.
+def _stop_kg_serve(proc: subprocess.Popen) -> tuple[str, str]:
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate(timeout=10)
+        raise
+    assert proc.returncode == 0, err
+    return out, err
 
-    Requests still reach Oxigraph unchecked (kg serve has no front yet), so the request may crash
-    it; kg serve then says so on stderr and starts it again on the same port.
-    """
+
+def _children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _gone(pid: int) -> bool:
+    """True when the process has exited (gone, or a zombie nobody reaped yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def _oxigraph_child(proc: subprocess.Popen) -> int:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for pid in _children(proc.pid):
+            try:
+                if Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[1:2] == [b"serve-read-only"]:
+                    return pid
+            except OSError:
+                pass
+        time.sleep(0.1)
+    raise AssertionError("no Oxigraph child of kg serve")
+
+
+def _private_url(pid: int) -> str:
+    args = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    bind = args[args.index("--bind") + 1]
+    assert bind.startswith("127.0.0.1:")  # Oxigraph listens on loopback only
+    return f"http://{bind}/query"
+
+
+def _answer(url, data=None, headers=None, method=None, timeout=30) -> tuple[int, str]:
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def _post_query(url, text, **headers):
+    return _answer(url, text.encode(), {"Content-Type": "application/sparql-query", "Accept": "text/csv", **headers})
+
+
+def _form_query(url, text, **headers):
+    return _answer(url, urllib.parse.urlencode({"query": text}).encode(),
+                   {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/csv", **headers})
+
+
+ASK = "ASK { ?s ?p ?o }"
+#: issue 14: a 6 KB form POST nested 3,000 braces deep aborted Oxigraph (stack overflow)
+DEEP = "SELECT * WHERE " + "{" * 3000 + " ?s ?p ?o " + "}" * 3000
+#: a three-way cross product of the corpus graph: far over a 2 s limit, as a count or streamed row by row
+SLOW_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+SLOW_ROWS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@pytest.fixture(scope="module")
+def guarded(built_graph, tmp_path_factory):
+    """`kg serve` of the corpus graph with a 2 s query limit: (process, URL, temporary folder)."""
+    tmpdir = tmp_path_factory.mktemp("guarded")
+    env = {**os.environ, "TMPDIR": str(tmpdir), "COLUMNS": "200"}
+    proc, url = _start_kg_serve(["--graph", str(built_graph), "--timeout", "2"], env)
+    try:
+        yield proc, url, tmpdir
+    finally:
+        _stop_kg_serve(proc)
+
+
+def test_the_front_refuses_a_deeply_nested_query_and_the_server_keeps_answering(guarded):
+    """Issue 14: the 6 KB request that killed `kg serve` is a 400 from the front; Oxigraph never sees it."""
+    proc, url, _ = guarded
+    child = _oxigraph_child(proc)
+    assert len(DEEP) < 6100
+    for send in (_form_query, _post_query):
+        status, body = send(url, DEEP)
+        assert status == 400, body
+        assert body.startswith("query nested too deeply at line 1, column ") and body.count("\n") == 1
+    status, body = _answer(url + "?" + urllib.parse.urlencode({"query": DEEP}))
+    assert status == 400 and "nested too deeply" in body
+    assert _post_query(url, ASK)[0] == 200
+    assert _oxigraph_child(proc) == child and not _gone(child)  # the same server, never restarted
+
+
+def test_the_front_refuses_service_updates_and_other_content_types(guarded):
+    _, url, _ = guarded
+    base = url.rsplit("/", 1)[0]
+    service = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    for send in (_post_query, _form_query):
+        status, body = send(url, service)
+        assert status == 400 and body.startswith("SERVICE is refused") and "--allow-service" in body
+    # the bypasses of the old regex check: a comment ended by a carriage return
+    status, _ = _post_query(url, "SELECT * { ?s ?p ?o } # x\rSERVICE <http://127.0.0.1:9/> { ?s ?p ?o }")
+    assert status == 400
+    for update in ("DELETE WHERE { ?s ?p ?o }", "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "DROP ALL"):
+        for send in (_post_query, _form_query):
+            status, body = send(url, update)
+            assert status == 403 and "read-only" in body, (update, body)
+    assert _answer(url, b"update=DROP+ALL", {"Content-Type": "application/x-www-form-urlencoded"})[0] == 403
+    assert _answer(base + "/sparql", b"DROP ALL", {"Content-Type": "application/sparql-update"})[0] == 403
+    assert _answer(base + "/update", b"DROP ALL", {"Content-Type": "application/sparql-update"})[0] == 403
+    for ctype in ("text/plain", "application/json", "multipart/form-data; boundary=x"):
+        status, body = _answer(url, ASK.encode(), {"Content-Type": ctype})
+        assert status == 415 and body.startswith(f"Content-Type '{ctype}' is not one of"), body
+    status, _ = _answer(url, ASK.encode(), {"Content-Type": "application/sparql-query; charset=latin-1"})
+    assert status == 415
+    status, body = _post_query(url, "SELECT * WHERE { ?s ?p ?o } # " + "x" * (64 * 1024))
+    assert status == 413 and body.startswith("query larger than 64 KB")
+    assert _answer(url, ASK.encode(), method="PUT", headers={"Content-Type": "application/sparql-query"})[0] == 405
+    assert _answer(base + "/nothing-here")[0] == 404
+    assert _post_query(url, "SELECT * WHERE { ?s ?p }")[0] == 400  # a syntax error: Oxigraph's own 400
+
+
+def test_the_front_refuses_other_web_origins(guarded):
+    _, url, _ = guarded
+    port = urllib.parse.urlsplit(url).port
+    evil = ({"Origin": "http://evil.example"}, {"Origin": "null"}, {"Origin": f"http://evil.example:{port}"},
+            {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+            {"Origin": f"http://localhost:{port + 1 if port < 65535 else port - 1}"},
+            {"Host": f"evil.example:{port}"})  # a DNS-rebinding page: its own name for our address
+    for headers in evil:
+        for send in (_post_query, _form_query):
+            status, body = send(url, ASK, **headers)
+            assert status == 403 and ("refused" in body or "not this server" in body), (headers, status, body)
+        assert _answer(url + "?query=ASK%7B%7D", headers=headers)[0] == 403, headers
+    assert _answer(url.rsplit("/", 1)[0] + "/", headers={"Origin": "http://evil.example"})[0] == 403
+    same = ({}, {"Origin": f"http://127.0.0.1:{port}"}, {"Origin": f"http://localhost:{port}", "Host": f"localhost:{port}"},
+            {"Sec-Fetch-Site": "same-origin", "Origin": f"http://127.0.0.1:{port}"}, {"Sec-Fetch-Site": "none"})
+    for headers in same:
+        for send in (_post_query, _form_query):
+            assert send(url, ASK, **headers)[0] == 200, headers
+        status, body = _answer(url + "?" + urllib.parse.urlencode({"query": ASK}), headers={"Accept": "text/csv", **headers})
+        assert status == 200, (headers, body)
+
+
+def test_the_front_keeps_the_protocol_and_the_page(guarded, built_graph):
+    _, url, _ = guarded
+    base = url.rsplit("/", 1)[0]
+    local = load_store(built_graph)
+    served = EndpointStore(url)
+    assert run_query(served, "memberships").rows() == run_query(local, "memberships").rows()
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    get = _answer(url + "?" + urllib.parse.urlencode({"query": q}), headers={"Accept": "text/csv"})
+    assert get == _post_query(url, q) == _form_query(url, q) == _answer(base + "/sparql", q.encode(), {
+        "Content-Type": "application/sparql-query", "Accept": "text/csv"})
+    assert get[0] == 200 and int(get[1].split()[1]) == count(local)
+    status, description = _answer(url, headers={"Accept": "application/n-triples"})  # the service description
+    assert status == 200 and f"<{url}>" in description  # names the front's URL, not Oxigraph's private one
+    status, page = _answer(base + "/")
+    assert status == 200 and "yasgui.min.js" in page
+    assert _answer(base + "/yasgui.min.js")[0] == 200
+    status, quads = _answer(base + "/store", headers={"Accept": "application/n-quads"})
+    assert status == 200 and len(quads.splitlines()) >= len(local)
+
+
+def test_a_query_over_the_time_limit_is_an_error_not_a_truncated_200(guarded):
+    """Issue 14: Oxigraph answered 200 with a body cut short by 'The SPARQL operation has been cancelled'."""
+    _, url, _ = guarded
+    for text in (SLOW_COUNT, SLOW_ROWS):
+        start = time.monotonic()
+        status, body = _post_query(url, text)
+        assert status == 503, (status, body[:200])
+        assert body == "query timeout: the query ran longer than 2 s and was stopped (kg serve --timeout sets the limit)\n"
+        assert time.monotonic() - start < 15
+    assert _post_query(url, ASK)[0] == 200
+
+
+def test_kg_serve_restarts_oxigraph_when_it_dies(built_graph, tmp_path):
+    """The front checks every request, but if the engine dies all the same, kg serve says so and
+    starts it again (requests meanwhile get 503, never a hang)."""
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
     env = {**os.environ, "TMPDIR": str(tmpdir), "COLUMNS": "200"}
     proc, url = _start_kg_serve(["--graph", str(built_graph)], env)
     try:
-        deep = "SELECT * WHERE " + "{" * 3000 + " ?s ?p ?o " + "}" * 3000
-        form = urllib.parse.urlencode({"query": deep}).encode()
-        try:
-            urllib.request.urlopen(urllib.request.Request(url, data=form, headers={
-                "Content-Type": "application/x-www-form-urlencoded"}), timeout=10).read()
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass  # the server died under the request
-        served = EndpointStore(url)
+        first = _oxigraph_child(proc)
+        os.kill(first, signal.SIGKILL)
         deadline = time.monotonic() + 30
         while True:
-            try:
-                assert count(served) > 0
+            status, _ = _post_query(url, ASK)
+            if status == 200:
                 break
-            except (KGError, AssertionError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+            assert status == 503 and time.monotonic() < deadline, status
+            time.sleep(0.2)
+        assert _oxigraph_child(proc) != first
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, err = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate(timeout=10)
-            raise
-    assert proc.returncode == 0, err
+        out, err = _stop_kg_serve(proc)
     lines = err.splitlines()
-    assert any(line.startswith("warning: the Oxigraph server stopped (killed by SIG") and
+    assert any(line.startswith("warning: the Oxigraph server stopped (killed by SIGKILL") and
                line.endswith("; restarting it") for line in lines), err
     assert f"the Oxigraph server answers again on {url}" in lines
     assert list(tmpdir.iterdir()) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_killing_kg_serve_takes_oxigraph_with_it(built_graph, tmp_path):
+    """Issue 14: SIGKILL of kg serve left the Oxigraph server running on the port; and the next kg serve
+    removes the temporary folder the killed one left."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmpdir), "COLUMNS": "200"}
+    proc, url = _start_kg_serve(["--graph", str(built_graph)], env)
+    child = _oxigraph_child(proc)
+    private = _private_url(child)
+    assert _answer(private + "?query=ASK%7B%7D")[0] == 200
+    proc.kill()
+    proc.communicate(timeout=10)
+    deadline = time.monotonic() + 5
+    while not _gone(child):
+        assert time.monotonic() < deadline, "the Oxigraph server outlived kg serve"
+        time.sleep(0.05)
+    with pytest.raises(OSError):  # URLError (refused), or a reset
+        urllib.request.urlopen(private + "?query=ASK%7B%7D", timeout=2)
+    left = list(tmpdir.iterdir())
+    assert len(left) == 1 and left[0].name.startswith("kg-serve-")  # SIGKILL: nothing could clean up
+    again, _ = _start_kg_serve(["--graph", str(built_graph)], env)
+    try:
+        assert left[0] not in list(tmpdir.iterdir())  # swept by the next kg serve
+    finally:
+        _stop_kg_serve(again)
+    assert list(tmpdir.iterdir()) == []
+
+
+def test_a_second_kg_serve_on_a_taken_port_fails_before_its_banner(guarded, built_graph):
+    _, url, _ = guarded
+    port = urllib.parse.urlsplit(url).port
+    r = run_kg("serve", "--graph", built_graph, "--bind", f"127.0.0.1:{port}")
+    assert r.returncode == 2 and r.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}"), r.stderr
+    assert "SPARQL endpoint" not in r.stdout
 
 
 def test_kg_serve_errors(tmp_path):
