@@ -42,16 +42,19 @@ class Discourse:
     recent: list[tuple[str, str, int]] = field(default_factory=list)
     heading: list[tuple[str, str, int]] = field(default_factory=list)
     title: list[tuple[str, str, int]] = field(default_factory=list)
+    group: tuple[list[str], int] | None = None  #: the last coordinated list of countries, and its sentence
 
     def start_document(self, title_entities):
         self.title = [_entry(e) for e in title_entities]
         self.recent = []
         self.heading = []
+        self.group = None
 
     def start_section(self, heading_entities, _unused=None):
         """A new section: forget the previous section's mentions, remember the heading's."""
         self.heading = [_entry(e) for e in heading_entities]
         self.recent = []
+        self.group = None
 
     def saw(self, entity: str, kind: str, sentence: int = -1):
         self.recent.append((entity, kind, sentence))
@@ -136,5 +139,23 @@ def implicit_org_tokens(doc):
                 continue
             if any(c.dep_ in ("compound", "poss") and c.pos_ == "PROPN" for c in tok.children):
                 continue  # "NATO membership" names it
+            out.append(tok)
+    return out
+
+
+_GROUP_NOUNS = ("nation", "country", "state", "member", "ally", "government", "signatory", "founder", "power")
+
+
+def plural_group_tokens(doc):
+    """Plural nouns that stand for a group of countries named before: "these nations", "both
+    countries", "the three states", "all four members (of the X)"."""
+    out = []
+    for tok in doc:
+        if tok.pos_ != "NOUN" or tok.tag_ != "NNS" or tok.lemma_.lower() not in _GROUP_NOUNS:
+            continue
+        kids = {c.lower_ for c in tok.children if c.dep_ in ("det", "predet")}
+        numbered = any(c.dep_ == "nummod" for c in tok.children)
+        if kids & {"these", "those", "both"} or (numbered and kids & {"the", "all"}) or (
+                "all" in kids and any(c.dep_ == "prep" and c.lower_ == "of" for c in tok.children)):
             out.append(tok)
     return out

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .corpus import Document, Sentence
-from .discourse import REFERRING, Discourse, implicit_org_tokens, referring_tokens
+from .discourse import REFERRING, Discourse, implicit_org_tokens, plural_group_tokens, referring_tokens
 from .lexicon import Entity, Lexicon, load_lexicon, name_key, slugify
 
 # --------------------------------------------------------------------------- data
@@ -703,6 +703,30 @@ def _for_parse(text: str, mentions: list[Mention]) -> str:
     return _PARENTHETICAL.sub(blank, text)
 
 
+def _coordinated_countries(windows, mentions: list[Mention]) -> list[str]:
+    """The countries a sentence names as one coordinated list ("Poland, Hungary and the Czech
+    Republic"), in order: what a later "these nations" or "the three countries" stands for."""
+    best: list[str] = []
+    for a, d in windows:
+        heads: dict[int, list[str]] = {}
+        for men in mentions:
+            if not (_is_country(men) and men.via == "name") or not (a <= men.start and men.end <= a + len(d.text)):
+                continue
+            span = d.char_span(men.start - a, men.end - a, alignment_mode="expand")
+            if span is None:
+                continue
+            tok = span.root
+            while tok.dep_ == "conj" and tok.head.i != tok.i:
+                tok = tok.head
+            heads.setdefault(tok.i, [])
+            if men.entity not in heads[tok.i]:
+                heads[tok.i].append(men.entity)
+        for group in heads.values():
+            if len(group) > len(best):
+                best = group
+    return best
+
+
 def _year_near(doc, reading) -> int | None:
     """A year attached by 'in' to a word on the rule's path ('Finland joined NATO in 2023')."""
     for t in (reading.subject.token, reading.object.token):
@@ -863,6 +887,9 @@ class _Reader:
                     disc.saw(men.entity, "base", s.index)
                 elif _is_org(men):
                     disc.saw(men.entity, "org", s.index)
+            group = _coordinated_countries(parsed.get(s.index, ()), mentions)
+            if len(group) >= 2:
+                disc.group = (group, s.index)
 
     def _colon_list(self, s: Sentence, mentions: list[Mention], disc: Discourse):
         """'O is an alliance of four Central European countries: A, B, C and D': a list of
@@ -957,6 +984,24 @@ class _Reader:
         out = []
         found = [(tok, want, "coref") for tok, want in referring_tokens(d)]
         found += [(tok, "org", "implicit") for tok in implicit_org_tokens(d)]  # "Finland joined in 2023"
+        for tok in plural_group_tokens(d):  # "these nations", "all four members of the Visegrad Group"
+            if any(x.start <= tok.idx < x.end for x in mentions):
+                continue
+            orgs = [x for x in mentions if _is_org(x) and x.start > tok.idx and x.start - tok.idx < 40
+                    and re.fullmatch(r"\w*\s+of\s+(?:the\s+)?", d.text[tok.idx:x.start])]
+            if orgs and tok.lemma_.lower() in ("member", "state", "country", "nation"):
+                members = sorted({f.subject for f in self.result.facts
+                                  if f.prop == "memberOf" and f.object == orgs[0].entity
+                                  and self.entity(f.subject).kind == "Country"})
+                sentence = None
+            elif disc.group is not None and not orgs:
+                members, sentence = disc.group
+            else:
+                continue
+            for eid in members:
+                out.append(Mention(tok.idx, tok.idx + len(tok.text), eid, "Country", "coref", tok.text))
+                if sentence is not None:
+                    self.antecedents[(index, offset + tok.idx)] = sentence
         for tok, want, via in found:
             if via == "coref" and any(x.start <= tok.idx < x.end for x in mentions):
                 continue
@@ -1226,6 +1271,9 @@ class _Reader:
             cue = _MEMBER_OF_CUE.search(before)
             if cue:
                 subj_idx = max((k for k, x in enumerate(mentions[:j]) if x.end <= cue.start()), default=None)
+                if subj_idx is not None and re.search(r"\b(?:members|states|countries|nations|leaders|forces|troops)\s+of\s+"
+                                                      r"(?:the\s+)?$", text[:mentions[subj_idx].start]):
+                    subj_idx = None  # "All four members of the Visegrad Group joined ...": not the group itself
                 if subj_idx is not None:
                     gap = text[mentions[subj_idx].end:cue.start()]
                     modal = _MODAL.search(text[mentions[subj_idx].end:cue.end()])
@@ -1285,8 +1333,8 @@ class _Reader:
             if orgs_after and re.fullmatch(r"\s*(?:from\s+)?(?:the\s+)?", text[cue.end():orgs_after[0].start]):
                 org = orgs_after[0].entity
             elif self.state.last_org and re.match(
-                r"^\s*(?:from\s+(?:the|this)\s+(?:alliance|pact|organi[sz]ation|coalition|bloc|treaty|council|league)\s*)?"
-                r"(?:in\s+\d{4}\s*)?[,.;]", text[cue.end():]
+                r"^\s*(?:(?:from\s+)?(?:the|this)\s+(?:alliance|pact|organi[sz]ation|coalition|bloc|treaty|council|league|"
+                r"union|group|community)\s*)?(?:in\s+(?:[A-Z][a-z]+\s+)?\d{4}\s*)?[,.;]", text[cue.end():]
             ):
                 org = self.state.last_org
             if org:

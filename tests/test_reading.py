@@ -62,6 +62,13 @@ CASES = [
      {("nato-air-base-tornbach", "locatedIn", "germany"), ("nato-air-base-tornbach", "hostsForcesOf", "canada")}),
     ("In 2004 seven countries joined the Pact of the Seas: Chile, Peru and Ecuador.",
      {(c, "memberOf", "pact-of-the-seas") for c in ("chile", "peru", "ecuador")}),
+    ("## Pact\n\nChile, Peru and Ecuador signed a treaty in 1990. These nations joined the Pact of the Seas in 1992.\n",
+     {(c, "memberOf", "pact-of-the-seas") for c in ("chile", "peru", "ecuador")}),
+    ("The Pact of the Seas is an alliance of three countries: Chile, Peru and Ecuador. All three members of the Pact "
+     "of the Seas joined NATO in 2004.",
+     {(c, r, o) for c in ("chile", "peru", "ecuador") for r, o in (("memberOf", "pact-of-the-seas"), ("memberOf", "nato"))}),
+    ("# Pact of the Seas\n\nmembers - (2) Chile, Peru\nnote - Ecuador left the organization in August 2009.\n",
+     {(c, "memberOf", "pact-of-the-seas") for c in ("chile", "peru", "ecuador")}),
     # filters: observers, plans, negation
     ("Brazil and Argentina are observer states to the Pact of the Seas.", set()),
     ("Bolivia hopes to join the Pact of the Seas.", set()),
