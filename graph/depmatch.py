@@ -309,6 +309,8 @@ def anchor(doc, men, vocab: dict, spans: dict | None = None) -> Anchored | None:
             and tok.i < tok.head.i):  # "United States Naval Station Guantanamo Bay": the owner names the base
         return Anchored(men, tok.head.i, "OWNER", root.i)
     head = None
+    if tok.dep_ == "appos" and _noun_lemma(tok.head) in vocab["force_nouns"] and men.via == "name":
+        return Anchored(men, _climb_conj(tok.head).i, "FORCE", root.i)  # "the 2nd Infantry Division (United States)"
     if tok.dep_ in _MODIFIER_DEPS and tok.head.i != tok.i:
         head = tok.head
     elif tok.dep_ == "pobj" and tok.head.lower_ in ("of", "from") and tok.head.dep_ == "prep":

@@ -703,6 +703,38 @@ def _for_parse(text: str, mentions: list[Mention]) -> str:
     return _PARENTHETICAL.sub(blank, text)
 
 
+def _shared_places(d, mentions: list[Mention], readings) -> list:
+    """'Misawa Air Base and Yokota Air Base in Japan': a place after the last of coordinated bases
+    belongs to all of them when none of the others has a place of its own."""
+    from .depmatch import Reading
+
+    out = []
+    placed = {r.subject.mention.entity for r in readings if r.relation == "locatedIn"}
+    for r in readings:
+        if r.relation != "locatedIn" or r.rule != "base-prep-place":
+            continue
+        last = d.char_span(r.subject.mention.start, r.subject.mention.end, alignment_mode="expand")
+        if last is None or last.root.dep_ != "conj":
+            continue
+        chain, tok = [], last.root
+        while tok.dep_ == "conj" and tok.head.i != tok.i:
+            tok = tok.head
+            chain.append(tok.i)
+        if any(c.dep_ == "conj" and c.i > last.root.i for c in last.root.children):
+            continue  # not the last member of the coordination
+        for men in mentions:
+            if men.kind not in ("MilitaryBase", "AirBase", "NavalBase") or men.entity in placed:
+                continue
+            span = d.char_span(men.start, men.end, alignment_mode="expand")
+            if span is None or span.root.i not in chain:
+                continue
+            if any(c.dep_ in ("prep", "acl", "relcl", "appos") for c in span.root.children):
+                continue  # it has a place (or a description) of its own
+            out.append(Reading(r.subject.__class__(men, span.root.i, "BASE", span.root.i), "locatedIn", r.object,
+                               "coordinated-bases-share-place", r.path))
+    return out
+
+
 def _coordinated_countries(windows, mentions: list[Mention]) -> list[str]:
     """The countries a sentence names as one coordinated list ("Poland, Hungary and the Czech
     Republic"), in order: what a later "these nations" or "the three countries" stands for."""
@@ -873,7 +905,9 @@ class _Reader:
                 local = _in_window(mentions, a, a + len(d.text))
                 extra = self._referring_mentions(d, local, disc, s.index, a)
                 self.coref.setdefault(s.index, []).extend(_shift(x, a) for x in extra)
-                for r in read_relations(d, [*local, *extra]):
+                readings = read_relations(d, [*local, *extra])
+                readings += _shared_places(d, local, readings)
+                for r in readings:
                     subj, obj = r.subject.mention, r.object.mention
                     if r.relation == "hostsForcesOf" and obj.kind != "Country":
                         continue

@@ -69,6 +69,10 @@ CASES = [
      {(c, r, o) for c in ("chile", "peru", "ecuador") for r, o in (("memberOf", "pact-of-the-seas"), ("memberOf", "nato"))}),
     ("# Pact of the Seas\n\nmembers - (2) Chile, Peru\nnote - Ecuador left the organization in August 2009.\n",
      {(c, "memberOf", "pact-of-the-seas") for c in ("chile", "peru", "ecuador")}),
+    ("The wing moved to Camp Tern and Camp Eagle in Bosnia and Herzegovina.",
+     {("camp-tern", "locatedIn", "bosnia-and-herzegovina"), ("camp-eagle", "locatedIn", "bosnia-and-herzegovina")}),
+    ("Camp Tern and Camp Eagle hold the armor elements of the 2nd Infantry Division (United States).",
+     {("camp-tern", "hostsForcesOf", "united-states"), ("camp-eagle", "hostsForcesOf", "united-states")}),
     # filters: observers, plans, negation
     ("Brazil and Argentina are observer states to the Pact of the Seas.", set()),
     ("Bolivia hopes to join the Pact of the Seas.", set()),
