@@ -21,9 +21,11 @@ True
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import os
+import re
 import tempfile
 from collections import Counter
 from contextlib import contextmanager
@@ -397,9 +399,10 @@ def _build_dataset(docs: list[Document], ontology: str | Path, progress, jobs: i
 
 
 def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = True, validate: bool = True,
-                shapes: str | Path | None = None, progress=None, jobs: int = 1) -> BuildResult:
+                shapes: str | Path | None = None, progress=None, jobs: int = 1, warn=None) -> BuildResult:
     """The whole build as ``kg build`` runs it: read the corpus folder(s), extract, write the RDF
-    dataset, add the OWL-RL inferences and check the SHACL shapes.
+    dataset, add the OWL-RL inferences and check the SHACL shapes. ``warn`` is told about the files
+    of the corpus that are skipped (:func:`graph.corpus.find_documents`).
 
     Raises ``graph.validate.ValidationFailed`` (its ``report`` lists the violations) when the graph does
     not conform, so that callers write nothing.
@@ -411,7 +414,7 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
     from .corpus import read_corpus
 
     with gc_paused():
-        result = build_dataset(read_corpus(corpus), ontology=ontology, progress=progress, jobs=jobs)
+        result = build_dataset(read_corpus(corpus, warn=warn), ontology=ontology, progress=progress, jobs=jobs)
         if reason:
             from .reason import add_inferences
 
@@ -515,24 +518,150 @@ def format_for(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+#: the temporary files :func:`write_atomic` makes beside its target: hidden, named after the target
+#: and the writing process (``.kg.ttl.kg-tmp.4242.x1y2z3.tmp``), so that a later write can tell its
+#: own stale ones (their process is gone) from another writer's file
+_TMP_INFIX = ".kg-tmp."
+
+
+def _tmp_pattern(name: str) -> re.Pattern:
+    return re.compile(r"\." + re.escape(name) + re.escape(_TMP_INFIX) + r"(\d+)\.[A-Za-z0-9_]+\.tmp")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    except (OverflowError, ValueError):  # a number no process has
+        return False
+    return True
+
+
+def remove_stale_temporaries(path: str | Path) -> list[Path]:
+    """Remove the temporary files an earlier :func:`write_atomic` of ``path`` left when it was killed
+    (its process no longer runs); return them. Other files, and a live writer's, are left alone."""
+    path = Path(path)
+    pattern = _tmp_pattern(path.name)
+    removed = []
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return removed
+    for name in names:
+        m = pattern.fullmatch(name)
+        if m is None or _pid_alive(int(m.group(1))):
+            continue
+        stale = path.parent / name
         try:
-            os.unlink(tmp)
-        except FileNotFoundError:
+            if stale.is_file() and not stale.is_symlink():
+                stale.unlink()
+                removed.append(stale)
+        except OSError:
             pass
-        raise
+    return removed
+
+
+def os_reason(exc: OSError) -> str:
+    """The system's words for an OSError ("No space left on device"), even when it was raised bare.
+
+    >>> os_reason(OSError(errno.ENOSPC, "No space left on device"))
+    'No space left on device'
+    >>> os_reason(OSError(errno.ENOSPC))
+    'No space left on device'
+    """
+    if exc.strerror:
+        return exc.strerror
+    code = exc.errno if exc.errno is not None else (exc.args[0] if exc.args and isinstance(exc.args[0], int) else None)
+    return os.strerror(code) if code is not None else (str(exc) or type(exc).__name__)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to the file descriptor ``fd`` (tests replace it to fake a full disk)."""
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the system lets a folder be opened and synced)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def check_output_path(path: str | Path, what: str = "--out") -> None:
+    """Refuse, before any work, an output file that cannot be written: a folder in its place, a file
+    where a parent folder should be, or a folder that cannot be written.
+
+    >>> check_output_path("out/kg.ttl")
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise KGError(f"{what} names a folder, not a file", path=path)
+    if path.exists() and not path.is_file():
+        raise KGError(f"{what} names something that is not a regular file", path=path)
+    parent = path.parent
+    while not parent.exists():
+        if parent.is_symlink():  # a dangling link
+            raise KGError(f"cannot create the folder {parent}: it is a broken symbolic link", path=path)
+        parent = parent.parent
+    if not parent.is_dir():
+        raise KGError(f"cannot write {what}: {parent} is a file, not a folder", path=path)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise KGError(f"cannot write {what}: the folder {parent} is not writable", path=path)
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: through a temporary file in the same folder,
+    flushed to disk (fsync), then renamed over ``path`` and the folder synced. A kill at any moment
+    leaves the old file or the new one; the temporary file a killed writer leaves is removed by the
+    next write of the same path. An error (a full disk, a folder in the way) is a KGError naming
+    the file, with nothing half-written left behind.
+    """
+    path = Path(path)
+    tmp = None
+    try:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise KGError(f"cannot write: {path.parent} is not a folder (a file is in the way)", path=path) from None
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        remove_stale_temporaries(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{_TMP_INFIX}{os.getpid()}.", suffix=".tmp",
+                                   dir=path.parent)
+        try:
+            _write_all(fd, data)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        tmp = None
+        _fsync_folder(path.parent)
+    except OSError as exc:
+        raise KGError(f"cannot write: {os_reason(exc)}", path=path) from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def write_dataset(ds: Dataset, path: str | Path) -> None:

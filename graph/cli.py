@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .errors import KGError
+from .errors import KGError, not_text, terminal_safe
 
 app = typer.Typer(
     add_completion=False,
@@ -18,8 +18,82 @@ app = typer.Typer(
 
 
 def _fail(exc: Exception, code: int = 2) -> None:
-    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    typer.secho(f"error: {terminal_safe(exc)}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+def _echo(text, err: bool = False, **style) -> None:
+    """Print text that may hold what documents, file names or the graph say: control characters and
+    escape sequences are shown, not sent to the terminal."""
+    typer.secho(terminal_safe(text), err=err, **style)
+
+
+def _warn(message: str) -> None:
+    _echo(f"warning: {message}", err=True, fg=typer.colors.YELLOW)
+
+
+def _check_url(url: str, what: str) -> None:
+    """Refuse, with a one-line error, an endpoint URL that urllib would choke on later."""
+    import re
+    import urllib.parse
+
+    reason = not_text(url)
+    if reason:
+        raise KGError(f"{what} is not a URL: {reason}")
+    if re.search(r"[\x00-\x20\x7f]", url):
+        raise KGError(f"{what} is not a URL: {url!r} holds a space or a control character (percent-encode it)")
+    if not url.isascii():
+        raise KGError(f"{what} is not a URL: {url!r} holds characters beyond ASCII (percent-encode them)")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        raise KGError(f"{what} is not a valid URL: {url!r} ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise KGError(f"{what} must be an http:// or https:// URL, not {url!r}")
+    if not parts.hostname:
+        raise KGError(f"{what} names no host: {url!r}")
+
+
+def _check_endpoint_options(graph=None, store_dir=None, endpoint=None, update_endpoint=None, graph_store=None,
+                            auth=None, token=None) -> None:
+    """Check the endpoint settings the command will use (options, or the KG_* variables when no option
+    names the graph) before any work, so that a malformed one is a one-line error, not a traceback."""
+    import os
+
+    from .store import chosen
+
+    kind, _where = chosen(graph, store_dir, endpoint)
+    if kind != "endpoint":
+        return
+    env = os.environ
+    settings = [
+        (endpoint, "--endpoint") if endpoint else (env.get("KG_ENDPOINT"), "KG_ENDPOINT"),
+        (update_endpoint, "--update-endpoint") if update_endpoint else (env.get("KG_UPDATE_ENDPOINT"), "KG_UPDATE_ENDPOINT"),
+        (graph_store, "--graph-store") if graph_store else (env.get("KG_GRAPH_STORE"), "KG_GRAPH_STORE"),
+    ]
+    for url, what in settings:
+        if url:
+            _check_url(url, what)
+    import re
+
+    for value, what, is_token in ((auth, "--auth", False) if auth else (env.get("KG_AUTH"), "KG_AUTH", False),
+                                  (token, "--token", True) if token else (env.get("KG_TOKEN"), "KG_TOKEN", True)):
+        if not value:
+            continue
+        reason = not_text(value)
+        if reason:
+            raise KGError(f"{what} cannot be used: {reason}")
+        if is_token and not re.fullmatch(r"[\x21-\x7e]+", value):
+            raise KGError(f"{what} cannot be sent in an HTTP header: a token is ASCII without spaces")
+        if not is_token and not value.isprintable():
+            raise KGError(f"{what} cannot be used: it holds control characters")
+
+
+def _check_text(value: str, what: str) -> None:
+    reason = not_text(value)
+    if reason:
+        raise KGError(f"{what} cannot be used: {reason}")
 
 
 # where the graph lives (graph/store.py): --graph FILE (default), --store DIR or --endpoint URL;
@@ -56,8 +130,10 @@ def build(
     """Build the knowledge graph from the Markdown documents of the corpus."""
     from contextlib import ExitStack
 
-    from .build import build_graph, default_jobs, format_for, write_dataset
-    from .corpus import find_documents
+    import warnings
+
+    from .build import build_graph, check_output_path, default_jobs, format_for, write_dataset
+    from .corpus import CorpusWarning, find_documents
     from .lexicon import ONTOLOGY_FILE
     from .report import print_summary, progress_bar
     from .store import chosen, lock_store, open_store, write_store_folder, write_to_store
@@ -66,20 +142,24 @@ def build(
         with ExitStack() as held:
             kind, where = chosen(None, store_dir, endpoint)  # --store/--endpoint (or KG_STORE/KG_ENDPOINT): write there
             out = out or (None if kind in ("store", "endpoint") else Path("out/kg.ttl"))
-            if out is not None:
+            if out is not None:  # a file that cannot be written is refused now, not after the whole build
                 format_for(out)
+                check_output_path(out)
+            if kind == "endpoint":
+                _check_endpoint_options(None, store_dir, endpoint, update_endpoint, graph_store, auth, token)
             if kind == "store":  # the store's lock first: one writer, and a folder that is not a store refused
                 lock = lock_store(where)
                 held.callback(lock.release)
-            n = sum(len(find_documents(c)) for c in corpus)
+            n = sum(len(find_documents(c, warn=_warn)) for c in corpus)  # skipped files told once, here
             from .validate import ValidationFailed, format_report
 
             try:
-                with progress_bar(n, enabled=not quiet and n > 20) as advance:
+                with progress_bar(n, enabled=not quiet and n > 20) as advance, warnings.catch_warnings():
+                    warnings.simplefilter("ignore", CorpusWarning)
                     result = build_graph(corpus, ontology or ONTOLOGY_FILE, reason=reason, validate=validate,
                                          shapes=shapes, progress=advance, jobs=jobs or default_jobs(n))
             except ValidationFailed as exc:
-                typer.echo(format_report(exc.report, exc.report.violations), err=True)
+                _echo(format_report(exc.report, exc.report.violations), err=True)
                 _fail(KGError(f"{exc}; nothing written to {out or kind}"), 1)
             report = result.report
             written = None
@@ -101,10 +181,10 @@ def build(
     if not quiet:
         print_summary(result.summary, out if out is not None else described)
         if written is not None:
-            typer.echo(f"{described}: {written['graphs']} named graphs replaced, "
-                       f"{written['dropped']} stale graphs dropped")
+            _echo(f"{described}: {written['graphs']} named graphs replaced, "
+                  f"{written['dropped']} stale graphs dropped")
         if report is not None and report.warnings:
-            typer.secho(format_report(report, report.warnings), fg=typer.colors.YELLOW)
+            _echo(format_report(report, report.warnings), fg=typer.colors.YELLOW)
 
 
 @app.command()
@@ -128,12 +208,14 @@ def query(
     token: Optional[str] = _TOKEN,
 ):
     """Run a SPARQL query (library NAME, FILE.rq or -e TEXT) over the graph and print the answer."""
-    from .query import get_query, make_query, parse_param_options, prepare, resolve_format, run_query
+    from .query import check_timeout, get_query, make_query, parse_param_options, prepare, resolve_format, run_query
     from .store import open_store
 
     try:
         if (name is None) == (expression is None):
             raise KGError("give one query: a NAME from `kg queries`, a FILE.rq, or -e 'SPARQL text'")
+        check_timeout(timeout)
+        _check_endpoint_options(graph, store_dir, endpoint, auth=auth, token=token)
         q = make_query(expression, name="-e") if expression is not None else get_query(name)
         params = parse_param_options(param)
         out_fmt = resolve_format(q, fmt)
@@ -152,10 +234,11 @@ def query(
         else:
             sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
         sys.stdout.flush()
-    except BrokenPipeError:  # `kg query ... | head`: the reader has what it wanted
-        import os
+    except BrokenPipeError:  # `kg query ... | head`: the reader has what it wanted; end quietly, with
+        import os             # status 1 as click and rich do for every other command
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -189,14 +272,19 @@ def export(
     from .export import FORMATS, to_networkx, write_graph
     from .store import open_store
 
+    from .build import check_output_path
+
     try:
         if fmt not in FORMATS:
             raise KGError(f"unknown --format '{fmt}' (use {', '.join(FORMATS)})")
+        out = out or Path("out") / f"kg.{fmt}"
+        check_output_path(out)
+        _check_endpoint_options(graph, store_dir, endpoint, auth=auth, token=token)
         G = to_networkx(open_store(graph, store=store_dir, endpoint=endpoint, auth=auth, token=token))
-        path = write_graph(G, out or Path("out") / f"kg.{fmt}", fmt)
+        path = write_graph(G, out, fmt)
     except KGError as exc:
         _fail(exc)
-    typer.echo(f"Wrote {path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges ({fmt})")
+    _echo(f"Wrote {path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges ({fmt})")
 
 
 @app.command()
@@ -216,14 +304,18 @@ def view(
     from .store import open_store
     from .view import view_graph, write_html
 
+    from .build import check_output_path
+
     try:
         params = parse_param_options(param)
+        check_output_path(out)
+        _check_endpoint_options(graph, store_dir, endpoint, auth=auth, token=token)
         source = open_store(graph, store=store_dir, endpoint=endpoint, auth=auth, token=token)
         G = view_graph(source, query=query, params=params)
         path = write_html(G, out, title=G.graph.get("name") if query else "alliance-kg network")
     except KGError as exc:
         _fail(exc)
-    typer.echo(f"Wrote {path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
+    _echo(f"Wrote {path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
     if open_:
         import webbrowser
 
@@ -245,15 +337,16 @@ def validate(
     from .validate import SHAPES_FILE, format_report
 
     try:
+        _check_endpoint_options(graph, store_dir, endpoint, auth=auth, token=token)
         report, graph = validate_source(shapes or SHAPES_FILE, graph, store=store_dir, endpoint=endpoint,
                                         auth=auth, token=token)
     except KGError as exc:
         _fail(exc)
     if report.findings:
-        typer.echo(format_report(report))
+        _echo(format_report(report))
     n, w = len(report.violations), len(report.warnings)
     verdict = "conforms" if report.conforms else "does not conform"
-    typer.secho(
+    _echo(
         f"{graph} {verdict}: {n} violation{'s' if n != 1 else ''}, {w} warning{'s' if w != 1 else ''}",
         fg=typer.colors.GREEN if report.conforms else typer.colors.RED,
     )
@@ -272,11 +365,15 @@ def serve(
 ):
     """Serve the graph as a read-only SPARQL 1.1 endpoint (the Oxigraph server, behind a front that checks
     every request) until Ctrl-C."""
+    from .query import MAX_TIMEOUT
     from .serve import serve as run_server
 
     try:
-        run_server(graph, store_dir, bind=bind, timeout=timeout, allow_service=allow_service, echo=typer.echo,
-                   warn=lambda m: typer.secho(m, fg=typer.colors.YELLOW, err=True))
+        if not 0 < timeout <= MAX_TIMEOUT:
+            raise KGError(f"--timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT} (a day), "
+                          f"not {timeout}")
+        run_server(graph, store_dir, bind=bind, timeout=timeout, allow_service=allow_service, echo=_echo,
+                   warn=lambda m: _echo(m, err=True, fg=typer.colors.YELLOW))
     except KGError as exc:
         _fail(exc)
 
@@ -292,17 +389,39 @@ def explain(
     try:
         path = Path(source)
         if len(source) < 4096 and "\n" not in source and path.suffix and path.exists():
+            _check_text(source, "the file name")
             report = explain_document(read_document(path))
         elif path.suffix.lower() in (".md", ".markdown", ".txt") and "\n" not in source and " " not in source:
             raise KGError(f"{source}: file not found")
         else:
+            _check_text(source, "the text")
             report = explain_text(source)
     except KGError as exc:
         _fail(exc)
-    typer.echo(report)
+    _echo(report)
+
+
+def _attach_closed_std_streams() -> None:
+    """Put /dev/null on a standard stream the caller closed (``kg query ... >&-``): the output goes
+    nowhere, quietly, instead of a traceback, and no file the command opens can take descriptor 1 or 2
+    (and receive what is printed)."""
+    import os
+
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+            continue
+        except OSError:
+            pass
+        null = os.open(os.devnull, os.O_RDONLY if mode == "r" else os.O_WRONLY)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+        setattr(sys, name, open(fd, mode, closefd=False))
 
 
 def main() -> None:  # console-script entry point
+    _attach_closed_std_streams()
     app()
 
 

@@ -16,6 +16,7 @@ sentence ``s``. Markup (``**bold**``, list markers, links) is removed from the
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ from pathlib import Path
 from .errors import CorpusError
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+#: the files a corpus folder is read for: Markdown, and plain text (parsed alike: it has no markup)
+DOCUMENT_SUFFIXES = MARKDOWN_SUFFIXES + (".txt",)
 #: the largest document read (characters); extraction time grows linearly with the length, about
 #: 10-80 KB of text per second and core depending on how dense the text is with names
 MAX_DOCUMENT_CHARS = 2_000_000
@@ -63,19 +66,54 @@ class Document:
 # --------------------------------------------------------------------------- reading
 
 
-def find_documents(folder: str | Path) -> list[Path]:
-    """Markdown files below ``folder``, sorted; raises CorpusError when there are none."""
+def _default_warn(message: str) -> None:
+    import warnings
+
+    warnings.warn(message, CorpusWarning, stacklevel=3)
+
+
+class CorpusWarning(UserWarning):
+    """A file of the corpus folder that is not read (a link to a file outside the folder)."""
+
+
+def find_documents(folder: str | Path, warn=None) -> list[Path]:
+    """The documents below ``folder``, sorted: Markdown files (``*.md``, ``*.markdown``) and plain-text
+    files (``*.txt``, read the same way; they simply hold no markup). Hidden files are left out.
+
+    A symbolic link that leads outside ``folder`` is not followed: the file is skipped and ``warn``
+    (default: a :class:`CorpusWarning`) is called with a line naming it, so that a corpus never makes
+    the build read (and publish in the graph) a file from elsewhere on the machine. A file name that
+    is not UTF-8 is an error (it names the document in the graph). Raises CorpusError when there are
+    no documents.
+    """
+    from .errors import not_text
+
+    warn = warn or _default_warn
     root = Path(folder)
     if not root.exists():
         raise CorpusError("corpus folder not found", path=root)
     if not root.is_dir():
         raise CorpusError("not a folder (give the corpus folder with --corpus)", path=root)
-    files = sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and p.suffix.lower() in MARKDOWN_SUFFIXES and not p.name.startswith(".")
-    )
+    inside = root.resolve()
+    files = []
+    for p in sorted(root.rglob("*")):
+        if p.name.startswith(".") or p.suffix.lower() not in DOCUMENT_SUFFIXES or not p.is_file():
+            continue
+        try:
+            real = p.resolve(strict=True)
+        except (OSError, RuntimeError):
+            real = None
+        if real is None or not real.is_relative_to(inside):
+            target = os.readlink(p) if p.is_symlink() else "a linked folder"
+            warn(f"{p}: skipped: a symbolic link to {target}, outside the corpus folder")
+            continue
+        reason = not_text(p.relative_to(root).as_posix())
+        if reason:
+            raise CorpusError(f"the file name cannot name a document: {reason}; rename the file", path=p)
+        files.append(p)
     if not files:
-        raise CorpusError("no Markdown documents (*.md) in the corpus folder", path=root)
+        raise CorpusError("no Markdown documents (*.md) in the corpus folder, nor plain-text ones (*.txt)",
+                          path=root)
     return files
 
 
@@ -108,21 +146,29 @@ def read_document(path: str | Path, root: str | Path | None = None) -> Document:
     return parse_document(rel, text, sha256=hashlib.sha256(data).hexdigest())
 
 
-def read_corpus(folders) -> list[Document]:
-    """Read every Markdown document of one or more corpus folders.
+def read_corpus(folders, warn=None) -> list[Document]:
+    """Read every document (Markdown or plain text) of one or more corpus folders.
 
     Paths are relative to their folder; the same relative path in two folders is an error.
+    ``warn`` is told about skipped files (see :func:`find_documents`).
     """
     if isinstance(folders, (str, Path)):
         folders = [folders]
+    from .build import document_iri
+
     docs: list[Document] = []
     seen: dict[str, Path] = {}
+    iris: dict[str, Path] = {}
     for folder in folders:
-        for path in find_documents(folder):
+        for path in find_documents(folder, warn=warn):
             doc = read_document(path, root=folder)
             if doc.path in seen:
                 raise CorpusError(f"same document path also in {seen[doc.path]}", path=path)
             seen[doc.path] = path
+            iri = document_iri(doc.path)
+            if iri in iris:  # `a b.md` and `a-b.md`, `a.md` and `a.txt`: one document in the graph
+                raise CorpusError(f"names the same document ({iri}) as {iris[iri]}: rename one of them", path=path)
+            iris[iri] = path
             docs.append(doc)
     return docs
 

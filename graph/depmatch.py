@@ -454,12 +454,35 @@ def _private(tree: Tree, start: int, anch: Anchored, other: int) -> bool:
     return start in ancestors and anch.own not in ancestors
 
 
+_CLAUSE_LINKS = ("conj", "advcl", "ccomp", "parataxis")
+
+
+def _borrows_a_subject(tree: Tree, toks: list[int]) -> bool:
+    """A path that leaves a clause with a subject of its own ("..., while the Royal Navy operates from
+    X") through a clause link may not end on the other clause's subject ("the Fifth Fleet is
+    headquartered at Y"): each clause speaks of its own subject."""
+    top = min(toks, key=lambda t: len(tree.chain(t)))
+    k = toks.index(top)
+    ups, downs = toks[:k + 1], toks[k:]
+    for side, other in ((ups, downs), (list(reversed(downs)), list(reversed(ups)))):
+        left = any(tree.deps[t] in _CLAUSE_LINKS and _has_subject(tree, t) for t in side[:-1])
+        takes = any(tree.deps[t] in ("nsubj", "nsubjpass") for t in other[1:])
+        if left and takes:
+            return True
+    return False
+
+
+def _has_subject(tree: Tree, t: int) -> bool:
+    return any(tree.heads[c] == t and c != t and tree.deps[c] in ("nsubj", "nsubjpass", "expl")
+               for c in range(len(tree.heads)))
+
+
 def _try_pair(tree, rel, a, b, role_a, role_b, words, rules):
     up, down = tree.chain(a), tree.chain(b)
     if abs(len(up) - len(down)) > MAX_PATH_EDGES:
         return None  # the two tokens are further apart than any rule reads
     path, toks = path_between(tree, a, b, role_a, role_b, words)
-    if not path or len(toks) - 1 > MAX_PATH_EDGES:
+    if not path or len(toks) - 1 > MAX_PATH_EDGES or _borrows_a_subject(tree, toks):
         return None
     rule = rules.first(rel, path)
     if rule is None:

@@ -98,6 +98,8 @@ _BASE_PREFIX = (
     r"Base\s+A[ée]rienne|Base\s+A[ée]rea|Base\s+Navale|Air\s+Station|Naval\s+Base|Navy\s+Base|Naval\s+Air\s+Base|"
     r"NATO\s+Air\s+Base|" + _BASE_PREFIX[3:]
 )
+#: "the Tariq bin Ziyad base", "the Incirlik base": a proper name before a lowercase "base"
+_LOWER_BASE_RE = re.compile(rf"\b({_NAME})\s+(base|airbase|air\s+base|naval\s+base|military\s+base)\b(?!\s+[A-Z])")
 #: words that never make a base's name alone ("the Air Base", "a Forward Operating Base")
 _GENERIC_NAME_WORDS = {
     "Military", "Air", "Naval", "Navy", "Army", "Main", "Forward", "Operating", "Joint", "New", "Old", "Former",
@@ -422,6 +424,25 @@ def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matc
         label = re.sub(r"\s+", " ", mt.group(1))
         eid = _resolve_pattern_entity(label, _base_kind(label), ents, m)
         add(mt.start(1), mt.end(1), eid, (ents.get(eid) or m.lex.entities[eid]).kind, "pattern", 0)
+    for mt in _LOWER_BASE_RE.finditer(text):
+        name, drop = _strip_leading(mt.group(1), m)
+        lead = m.name_re.match(name)
+        while name and lead and m.lex.entities[m.forms[lead.group(0)][0]].kind == "Country":
+            # "a United States Space Force base": the country and its service describe, they do not name
+            cut = len(name) - len(name[lead.end():].lstrip())
+            drop += cut
+            name = name[cut:]
+            lead = m.name_re.match(name)
+        if not name or all(w in _GENERIC_NAME_WORDS for w in name.split()):
+            continue
+        known = m.by_name.get(name_key(name))
+        if known and not m.lex.entities[known].is_base:
+            continue  # "the NATO base", "a Gulf base": no base's name
+        if not known and len(name.split()) < 2:
+            continue  # one unknown word before "base" is too weak a name
+        label = known and m.lex.entities[known].label or f"{name} {_tidy_suffix(mt.group(2))}"
+        eid = known or _resolve_pattern_entity(label, _base_kind(label), ents, m)
+        add(mt.start(1) + drop, mt.end(), eid, (ents.get(eid) or m.lex.entities[eid]).kind, "pattern", 0)
     for rx in (_SUFFIX_BASE_RE,):
         for mt in rx.finditer(text):
             if _UNIT_AFTER.match(text[mt.end():]):
@@ -586,8 +607,8 @@ def _bases_for_partner(text: str, men: Mention, bases: list[Mention], rule: str)
     nxt = next(x for x in bases if x.start >= men.end)
     prev = [x for x in bases if x.end <= men.start][-1]
     between = text[men.end:nxt.start]
-    if "," not in between and len(between.split()) <= 3:
-        return [nxt]
+    if "," not in between and (len(between.split()) <= 3 or _PRESENCE.search(between)):
+        return [nxt]  # "the French base at X", "Turkish troops have been deployed to X"
     return [prev]
 
 

@@ -92,7 +92,12 @@ def _form(raw: str, what: str) -> list[tuple[str, str]]:
 
 class Front:
     """The WSGI application. ``upstream`` is Oxigraph's base URL (``http://127.0.0.1:PORT``),
-    set by :func:`graph.serve.serve`; None while Oxigraph is being restarted (requests get 503)."""
+    set by :func:`graph.serve.serve`; None while Oxigraph is being restarted (requests get 503).
+
+    Requests are counted per upstream while they use it, so that :func:`graph.serve.serve` can move
+    to a new Oxigraph (a store folder rebuilt) with :meth:`switch` and stop the old one only once
+    :meth:`wait_idle` says no request still reads from it.
+    """
 
     def __init__(self, host: str, port: int, timeout: float, workdir: str, allow_service: bool = False,
                  connections: int = 16):
@@ -107,9 +112,46 @@ class Front:
                                                        max_keepalive_connections=connections),
                                    timeout=httpx.Timeout(self.timeout + 2, connect=5.0, pool=self.timeout))
         self._lock = threading.Lock()
+        self._inflight: dict[str, int] = {}  #: requests using each upstream now
 
     def close(self) -> None:
         self.client.close()
+
+    # ----------------------------------------------------------------- which Oxigraph
+
+    def switch(self, upstream: str | None) -> str | None:
+        """Send new requests to ``upstream`` from now on; returns the previous one."""
+        with self._lock:
+            previous, self.upstream = self.upstream, upstream
+        return previous
+
+    def _take(self) -> str | None:
+        with self._lock:
+            upstream = self.upstream
+            if upstream is not None:
+                self._inflight[upstream] = self._inflight.get(upstream, 0) + 1
+            return upstream
+
+    def _give(self, upstream: str) -> None:
+        with self._lock:
+            left = self._inflight.get(upstream, 0) - 1
+            if left > 0:
+                self._inflight[upstream] = left
+            else:
+                self._inflight.pop(upstream, None)
+
+    def in_flight(self, upstream: str) -> int:
+        with self._lock:
+            return self._inflight.get(upstream, 0)
+
+    def wait_idle(self, upstream: str, timeout: float) -> bool:
+        """Wait (at most ``timeout`` s) until no request uses ``upstream``; True if none does."""
+        end = time.monotonic() + timeout
+        while self.in_flight(upstream):
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.02)
+        return True
 
     # ----------------------------------------------------------------- checks
 
@@ -278,9 +320,21 @@ class Front:
                 headers: dict | None = None, whole: bool = False):
         """Send the request on to Oxigraph. ``whole``: read the answer completely before answering
         (a query: a time limit reached mid-answer becomes a 503); else stream it through."""
-        upstream = self.upstream
+        upstream = self._take()
         if upstream is None:
             raise Refused(503, "the SPARQL engine is restarting; try again in a moment", [("Retry-After", "2")])
+        try:
+            status, out_headers, answer = self._forward(environ, upstream, method, target, body, headers, whole)
+        except BaseException:
+            self._give(upstream)
+            raise
+        if whole:  # read whole already: the upstream is no longer used
+            self._give(upstream)
+            return status, out_headers, answer
+        return status, out_headers, _Body(answer, lambda: self._give(upstream))
+
+    def _forward(self, environ: dict, upstream: str, method: str, target: str, body: bytes | None,
+                 headers: dict | None, whole: bool):
         send = dict(headers or {})
         send["Accept"] = environ.get("HTTP_ACCEPT", "*/*")
         send["Accept-Encoding"] = "identity"
@@ -359,6 +413,26 @@ def _file_chunks(f, size: int = 64 * 1024):
             yield data
     finally:
         f.close()
+
+
+class _Body:
+    """A WSGI answer body that calls ``done`` once, when the server closes it (iterated or not)."""
+
+    def __init__(self, chunks, done: Callable[[], None]):
+        self._chunks, self._done = chunks, done
+
+    def __iter__(self):
+        return iter(self._chunks)
+
+    def close(self) -> None:
+        done, self._done = self._done, None
+        try:
+            close = getattr(self._chunks, "close", None)
+            if close is not None:
+                close()
+        finally:
+            if done is not None:
+                done()
 
 
 def _stream(resp: httpx.Response):

@@ -119,6 +119,11 @@ def make_query(text: str, name: str = "query", path: Path | None = None) -> Name
     >>> make_query('SELECT * WHERE { ?s ?p ?_value }').params
     [Param(name='value', variable='_value', kind='literal', required=True, description='')]
     """
+    from .errors import not_text
+
+    reason = not_text(text)
+    if reason:  # bytes that were not UTF-8 in an argument, or a lone surrogate
+        raise KGError(f"the query text cannot be used: {reason}", path=path)
     meta = parse_metadata(text)
     return NamedQuery(
         name=name,
@@ -145,15 +150,28 @@ def list_queries(folder: Path = QUERIES_DIR) -> list[NamedQuery]:
 
 
 def get_query(name_or_path: str, folder: Path = QUERIES_DIR) -> NamedQuery:
-    """A library query by name, or any ``.rq`` file by path."""
+    """A library query by NAME, or a ``.rq`` file by its path.
+
+    A NAME is one of the library's (no path separator: ``../../tmp/x`` is not a name, so a name never
+    leads out of ``queries/``); anything with a separator, or ending in ``.rq`` and present, is a
+    file path, and it must be an existing ``.rq`` file.
+    """
+    import os
+
     p = Path(name_or_path)
-    if p.suffix == ".rq":
-        if p.exists():
-            return _from_file(p)
-        if p.parent != Path("."):
-            raise KGError("query file not found", path=p)
+    separators = [sep for sep in ("/", "\\", os.sep, os.altsep) if sep]
+    as_path = any(sep in name_or_path for sep in separators)
+    if p.suffix == ".rq" and (as_path or p.is_file()):
+        if not p.is_file():
+            raise KGError("query file not found" if not p.exists() else "not a query file", path=p)
+        return _from_file(p)
+    if as_path:
+        raise KGError(f"not a query name: {name_or_path!r} holds a path separator; give a name from `kg queries`, "
+                      "or the path of an existing .rq file")
+    if name_or_path in ("", ".", "..") or name_or_path.startswith("."):
+        raise KGError(f"not a query name: {name_or_path!r} (`kg queries` lists them)")
     cand = folder / f"{p.stem if p.suffix == '.rq' else name_or_path}.rq"
-    if cand.exists():
+    if cand.is_file():
         return _from_file(cand)
     names = sorted(q.stem for q in folder.glob("*.rq"))
     close = difflib.get_close_matches(name_or_path, names, n=3, cutoff=0.4)
@@ -492,6 +510,11 @@ def param_term(param: Param, value: str):
     """The RDF term (pyoxigraph) a parameter value stands for: an IRI or a (typed) literal."""
     import pyoxigraph as ox
 
+    from .errors import not_text
+
+    reason = not_text(str(value))
+    if reason:
+        raise KGError(f"parameter '{param.name}': the value cannot be used: {reason}")
     if param.kind == "iri":
         iri = parse_iri(value)
         try:
@@ -542,9 +565,15 @@ def parse_param_options(options: Iterable[str]) -> dict[str, str]:
     >>> parse_param_options(["partner=United States", "x=a=b"])
     {'partner': 'United States', 'x': 'a=b'}
     """
+    from .errors import not_text
+
     out: dict[str, str] = {}
     for opt in options:
         key, eq, value = opt.partition("=")
+        for part, what in ((key, "name"), (value, "value")):
+            reason = not_text(part)
+            if reason:
+                raise KGError(f"--param {key if what == 'value' else '...'}: the {what} cannot be used: {reason}")
         if not eq or not key.strip():
             raise KGError(f"--param takes name=value, not {opt!r}")
         if key.strip() in out:
@@ -855,10 +884,19 @@ def load_store(path: str | Path = DEFAULT_GRAPH):
     try:
         store.bulk_load(path=str(path), format=getattr(ox.RdfFormat, fmt))
     except (SyntaxError, ValueError) as exc:
-        raise KGError(f"malformed graph: {exc}", path=path) from None
+        raise KGError(f"malformed graph: {remote_context_hint(exc)}", path=path) from None
     except OSError as exc:
         raise KGError(f"cannot read graph: {exc}", path=path) from None
     return store
+
+
+def remote_context_hint(exc: Exception) -> str:
+    """The parser's message, put plainly when it refused a remote JSON-LD ``@context`` (never fetched:
+    reading a file must not make requests to the URLs it names)."""
+    text = str(exc)
+    if "LoadDocumentCallback" in text or "remote context" in text:
+        return "a remote JSON-LD @context is not fetched: put the context in the file"
+    return text
 
 
 def prepare(query: str | NamedQuery, params: Mapping[str, str] | None = None, *, limit: int | None = None,
@@ -972,13 +1010,35 @@ def call_with_timeout(fn, timeout: float | None, in_child: bool = True):
     """
     if timeout is None:
         return fn()
-    if timeout <= 0:
-        raise KGError(f"--timeout must be more than 0 seconds, not {timeout:g}")
+    check_timeout(timeout)
     import multiprocessing as mp
 
     if in_child and sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
         return _call_in_child(fn, timeout)
     return _call_in_thread(fn, timeout)
+
+
+#: the longest --timeout taken (seconds): a day; for no limit at all, give no --timeout
+MAX_TIMEOUT = 86_400
+
+
+def check_timeout(timeout: float | None) -> None:
+    """Refuse a timeout that is not a number of seconds above 0 and at most :data:`MAX_TIMEOUT`
+    (``nan``, ``inf`` and ``1e300`` included) with a one-line error naming ``--timeout``.
+
+    >>> check_timeout(2.5)
+    >>> check_timeout(float("nan"))
+    Traceback (most recent call last):
+    graph.errors.KGError: --timeout must be a number of seconds above 0 and at most 86400 (a day), not nan
+    """
+    if timeout is None:
+        return
+    import math
+
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) \
+            or not 0 < timeout <= MAX_TIMEOUT:
+        shown = f"{timeout:g}" if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else repr(timeout)
+        raise KGError(f"--timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT} (a day), not {shown}")
 
 
 def _timeout_error(timeout: float) -> QueryTimeout:

@@ -6,6 +6,15 @@ import contextlib
 import csv
 from pathlib import Path
 
+from .errors import terminal_safe
+
+
+def _markup_safe(text) -> str:
+    """Text from documents or file names inside rich markup: no markup of its own, no control codes."""
+    from rich.markup import escape
+
+    return escape(terminal_safe(text))
+
 
 def print_summary(summary, out: Path | str) -> None:
     """The short summary ``kg build`` prints: documents, entities by type, facts by relation."""
@@ -14,7 +23,7 @@ def print_summary(summary, out: Path | str) -> None:
 
     console = Console(width=100)
     console.print(
-        f"Built [bold]{out}[/]: {summary.documents} documents, {sum(summary.facts.values())} facts "
+        f"Built [bold]{_markup_safe(out)}[/]: {summary.documents} documents, {sum(summary.facts.values())} facts "
         f"({summary.evidence} pieces of evidence), {summary.triples} triples"
         + (f", {summary.inferred} inferred" if summary.inferred else "")
     )
@@ -22,32 +31,33 @@ def print_summary(summary, out: Path | str) -> None:
     t.add_column("entities by type")
     t.add_column("n", justify="right")
     for kind, n in sorted(summary.entities.items()):
-        t.add_row(kind, str(n))
+        t.add_row(_markup_safe(kind), str(n))
     f = Table(show_header=True, box=None, pad_edge=False)
     f.add_column("facts by relation")
     f.add_column("n", justify="right")
     for prop, n in sorted(summary.facts.items()):
-        f.add_row(prop, str(n))
+        f.add_row(_markup_safe(prop), str(n))
     grid = Table.grid(padding=(0, 4))
     grid.add_row(t, f)
     console.print(grid)
     for path in summary.empty_documents:
-        console.print(f"[yellow]note:[/] {path}: no recognisable entities")
+        console.print(f"[yellow]note:[/] {_markup_safe(path)}: no recognisable entities")
     for note in getattr(summary, "conflicts", []):
-        console.print(f"[yellow]conflict:[/] {note}")
+        console.print(f"[yellow]conflict:[/] {_markup_safe(note)}")
 
 
 def print_rows(cols: list[str], rows: list[dict[str, str]], title: str = "") -> None:
     """Rows as a table that fits an 80-column terminal."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
-    t = Table(title=title or None, show_lines=False)
+    t = Table(title=Text(terminal_safe(title)) if title else None, show_lines=False)
     for c in cols:
-        t.add_column(c, overflow="fold")
+        t.add_column(Text(terminal_safe(c)), overflow="fold")
     for r in rows:
-        t.add_row(*(r.get(c, "") for c in cols))
+        t.add_row(*(Text(terminal_safe(r.get(c, ""))) for c in cols))
     console.print(t)
     console.print(f"{len(rows)} rows")
 
@@ -87,8 +97,6 @@ def print_result(result, title: str = "", console=None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from .query import display_text
-
     console = console or Console(highlight=False)
     if result.kind == "ask":
         console.print("true" if result.boolean else "false")
@@ -103,12 +111,12 @@ def print_result(result, title: str = "", console=None) -> None:
     cells = [[_cell(sol, index, var, label) for var, label in cols] for sol in solutions]
     headers = []
     for var, label in cols:
-        header = Text(label or var)
+        header = Text(terminal_safe(label or var))
         if label:
-            header.append("\n" + var, style="dim")
+            header.append("\n" + terminal_safe(var), style="dim")
         headers.append(header)
     if title:
-        console.print(Text(title, style="bold"))
+        console.print(Text(terminal_safe(title), style="bold"))
     if _fits(headers, cells, console.width):
         merged = any(label for _, label in cols)
         t = Table(show_lines=merged and len(solutions) > 0)
@@ -126,7 +134,7 @@ def print_result(result, title: str = "", console=None) -> None:
             grid.add_column(no_wrap=True, style="bold")
             grid.add_column(overflow="fold")
             for (var, label), cell in zip(cols, row):
-                grid.add_row(var, cell)
+                grid.add_row(Text(terminal_safe(var)), cell)
             console.print(grid)
     console.print(f"{len(solutions)} row{'' if len(solutions) == 1 else 's'}")
 
@@ -139,10 +147,10 @@ def _cell(sol, index: dict[str, int], var: str, label: str | None):
 
     term = sol[index[var]]
     if not label:
-        return Text(display_text(term))
-    cell = Text(display_text(sol[index[label]]))
+        return Text(terminal_safe(display_text(term)))
+    cell = Text(terminal_safe(display_text(sol[index[label]])))
     if term is not None:
-        cell.append(("\n" if cell.plain else "") + display_text(term), style="dim")
+        cell.append(("\n" if cell.plain else "") + terminal_safe(display_text(term)), style="dim")
     return cell
 
 
@@ -173,7 +181,8 @@ def print_queries(queries, console=None) -> None:
     t.add_column("summary", overflow="fold", ratio=1)
     t.add_column("parameters", overflow="fold")
     for q in queries:
-        t.add_row(Text(q.name), Text(q.summary), Text(", ".join(str(p) for p in q.params)))
+        t.add_row(Text(terminal_safe(q.name)), Text(terminal_safe(q.summary)),
+                  Text(terminal_safe(", ".join(str(p) for p in q.params))))
     console.print(t)
     console.print(f"{len(queries)} queries; run one with `kg query NAME [--param name=value]`")
 

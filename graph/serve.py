@@ -7,7 +7,11 @@ chosen here; the front (:mod:`graph.front`, a WSGI app on waitress) listens on `
 every request and forwards the ones it lets through. Oxigraph runs in its own process group with a
 parent-death signal (Linux), and is restarted when it dies. A graph file is first loaded into a
 temporary store folder (``oxigraph load``), removed again when the server stops; a store folder
-(``kg build --store DIR``) is served as it is.
+(``kg build --store DIR``) is served as it is, and followed: a rebuild swaps a new folder in with a
+rename, which kg serve notices within :data:`STORE_CHECK_S` seconds (the folder's identity
+changes); it then starts a second Oxigraph on the new folder, sends new requests to it once it
+answers, and stops the old one when the requests it still serves are done, so no reader sees an
+error during the switch.
 
 >>> parse_bind("127.0.0.1:7878")
 ('127.0.0.1', 7878)
@@ -42,6 +46,10 @@ MAX_RESTARTS = 5
 RESTART_WINDOW = 60.0
 #: worker threads of the front (each holds one request while Oxigraph answers it)
 FRONT_THREADS = 8
+#: how often (seconds) kg serve --store looks whether the store folder was swapped by a rebuild
+STORE_CHECK_S = 1.0
+#: how many times a new store folder that does not start is tried before kg serve gives up on it
+STORE_ATTEMPTS = 3
 PR_SET_PDEATHSIG = 1  #: <linux/prctl.h>
 
 
@@ -120,6 +128,21 @@ def _exit_text(code: int | None) -> str:
         except ValueError:
             return f"killed by signal {-code}"
     return f"exit {code}"
+
+
+def folder_identity(path: str | Path) -> tuple[int, int, int] | None:
+    """What tells one store folder from the next at the same path: (device, inode, change time).
+
+    ``kg build --store`` writes a new folder and renames it over the old one, so the inode changes;
+    the change time (a rename sets it) tells a new folder from an old one whose inode number the
+    file system reused. None while the path is missing (between the two renames of a swap where
+    the atomic exchange is not offered).
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_ctime_ns
 
 
 def _stop(signum, frame) -> None:  # SIGTERM: stop like Ctrl-C
@@ -245,6 +268,7 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
     """
     from .front import Front
     from .query import DEFAULT_GRAPH
+    from .store import is_store_folder
 
     if graph is not None and store is not None:
         raise KGError("give --graph FILE or --store DIR, not both")
@@ -290,7 +314,9 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
                 raise
             return child, inner
 
-        proc, app.upstream = start()
+        served = folder_identity(location) if store is not None else None
+        proc, first = start()
+        app.switch(first)
         Thread(target=server.run, name="kg-serve-front", daemon=True).start()
         url = endpoint_url(host, port)
         wait_ready(proc, url, log=log)  # through the front
@@ -301,10 +327,34 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
         if ready is not None:
             ready(url)
         stops: list[float] = []
+        failed: dict[tuple, int] = {}  # store folders that did not start, and how often
+        next_check = time.monotonic() + STORE_CHECK_S
         while True:
             while proc.poll() is None:
                 time.sleep(0.2)
-            app.upstream = None  # requests get 503 "restarting" meanwhile
+                if store is None or time.monotonic() < next_check:
+                    continue
+                next_check = time.monotonic() + STORE_CHECK_S
+                current = folder_identity(location)
+                if current is None or current == served or failed.get(current, 0) >= STORE_ATTEMPTS:
+                    continue
+                if not is_store_folder(location):
+                    continue
+                try:  # the old Oxigraph answers meanwhile
+                    fresh, inner = start()
+                except KGError as exc:
+                    failed[current] = failed.get(current, 0) + 1
+                    if failed[current] >= STORE_ATTEMPTS:
+                        warn(f"warning: the store folder {location} was rebuilt, but the new store does not "
+                             f"start ({exc}); still serving the previous one")
+                    continue
+                old, old_inner = proc, app.switch(inner)
+                proc, served = fresh, current
+                # the requests the old server still answers finish first (each within the time limit)
+                app.wait_idle(old_inner, timeout + 5.0)
+                _end(old)
+                echo(f"The store folder was rebuilt: serving the new store on {url}")
+            app.switch(None)  # requests get 503 "restarting" meanwhile
             now = time.monotonic()
             stops = [t for t in stops if now - t < RESTART_WINDOW] + [now]
             why = f"{_exit_text(proc.returncode)}: {_last_line(log)}"
@@ -312,7 +362,9 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
                 raise KGError(f"the Oxigraph server stopped {len(stops)} times within {RESTART_WINDOW:g} s, "
                               f"last ({why}); not restarting it")
             warn(f"warning: the Oxigraph server stopped ({why}); restarting it")
-            proc, app.upstream = start()
+            served = folder_identity(location) if store is not None else None
+            proc, inner = start()
+            app.switch(inner)
             warn(f"the Oxigraph server answers again on {url}")
     except KeyboardInterrupt:
         echo("Stopped.")

@@ -31,7 +31,7 @@ from pathlib import Path
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SH
 
-from .errors import KGError, OntologyError
+from .errors import KGError, OntologyError, not_text
 from .lexicon import ONTOLOGY_DIR
 from .namespaces import AKG, OA, PREFIXES
 
@@ -141,18 +141,38 @@ def load_graph(path: str | Path) -> Graph:
         raise KGError(f"unknown graph format '{path.suffix}' (use one of {', '.join(GRAPH_FORMATS)})", path=path)
     if not path.is_file():
         raise KGError("graph file not found (build it with `kg build`)", path=path)
+    base = path.absolute().as_uri()  # relative IRIs resolve against the file, as rdflib does with a path
     try:
-        if fmt in _QUAD_FORMATS:
-            ds = Dataset()
-            ds.parse(str(path), format=fmt)
-            return union_graph(ds)
-        g = Graph()
-        for prefix, ns in PREFIXES.items():
-            g.bind(prefix, ns, override=True, replace=True)
-        g.parse(str(path), format=fmt)
-        return g
+        # opened here, not by rdflib from a name: a file name that is not UTF-8 is read all the same
+        with open(path, "rb") as fh:
+            if fmt == "json-ld":  # read by Oxigraph as the other commands do: a remote @context is refused
+                ds = Dataset()
+                ds.parse(data=_jsonld_as_nquads(fh, base), format="nquads")
+                return union_graph(ds)
+            if fmt in _QUAD_FORMATS:
+                ds = Dataset()
+                ds.parse(fh, format=fmt, publicID=base)
+                return union_graph(ds)
+            g = Graph()
+            for prefix, ns in PREFIXES.items():
+                g.bind(prefix, ns, override=True, replace=True)
+            g.parse(fh, format=fmt, publicID=base)
+            return g
     except Exception as exc:
         raise _parse_error(exc, path) from None
+
+
+def _jsonld_as_nquads(fh, base: str) -> bytes:
+    """A JSON-LD file as N-Quads, parsed by Oxigraph: it never fetches a remote ``@context`` (rdflib's
+    parser would request any URL the file names)."""
+    import pyoxigraph as ox
+
+    from .query import remote_context_hint
+
+    try:
+        return ox.serialize(ox.parse(fh, format=ox.RdfFormat.JSON_LD, base_iri=base), format=ox.RdfFormat.N_QUADS)
+    except (SyntaxError, ValueError) as exc:
+        raise ValueError(remote_context_hint(exc)) from None
 
 
 # --------------------------------------------------------------------------- findings
@@ -351,6 +371,9 @@ def oxigraph_store(data: Graph):
     def term(t):
         o = cache.get(t)
         if o is None:
+            if not_text(str(t)):  # "\uD800" in a Turtle file: rdflib reads it, no RDF store takes it
+                shown = str(t) if len(str(t)) <= 80 else str(t)[:77] + "..."
+                raise KGError(f"the graph holds text that is not valid Unicode (a lone surrogate): {shown!r}")
             if isinstance(t, URIRef):
                 o = ox.NamedNode(str(t))
             elif isinstance(t, BNode):
@@ -456,10 +479,19 @@ def validate_dataset(ds: Dataset, shapes: Graph | str | Path = SHAPES_FILE) -> V
 
 def validate_file(path: str | Path, shapes: Graph | str | Path = SHAPES_FILE) -> ValidationReport:
     """Validate a graph file written by ``kg build``."""
+    shapes_name = None
     if not isinstance(shapes, Graph):  # a broken shapes file is reported before a long parse of the graph
         shapes_name, shapes = str(shapes), load_shapes(shapes)
-        return ValidationReport(validate_graph(load_graph(path), shapes).findings, shapes=shapes_name)
-    return validate_graph(load_graph(path), shapes)
+    data = load_graph(path)
+    try:
+        findings = validate_graph(data, shapes).findings
+    except KGError as exc:
+        if exc.path is None and not isinstance(exc, OntologyError):  # about the graph: name its file
+            raise type(exc)(exc.message, path=path) from None
+        raise
+    if shapes_name is None:
+        return ValidationReport(findings)
+    return ValidationReport(findings, shapes=shapes_name)
 
 
 def require_conformance(report: ValidationReport) -> ValidationReport:

@@ -90,7 +90,14 @@ def _vis_assets() -> tuple[str, str]:
     css = re.sub(r"/\*# sourceMappingURL=\S*\s*\*/", "", css)
     js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.I)
     css = re.sub(r"</(style)", r"<\\/\1", css, flags=re.I)
-    return js, css
+    # line breaks as the HTML parser hands them to the script (vis-network ships some CRLF lines): the
+    # page's hashes are computed over exactly the text the browser hashes
+    return _newlines(js), _newlines(css)
+
+
+def _newlines(text: str) -> str:
+    """CRLF and lone CR as LF: the HTML parser's input-stream normalisation, done beforehand."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _template() -> str:
@@ -309,8 +316,50 @@ def render_html(G, title: str = "alliance-kg network", cache_dir: str | Path | N
     positions = cached_layout(G, cache_dir) if layout else None
     data = page_data(G, title=title, positions=positions)
     js, css = _vis_assets()
-    parts = {"TITLE": html.escape(title, quote=True), "VIS_CSS": css, "VIS_JS": js, "DATA": script_json(data)}
-    return re.sub(r"@@([A-Z_]+)@@", lambda m: parts[m.group(1)], _template())
+    parts = {"TITLE": html.escape(_newlines(title), quote=True), "VIS_CSS": css, "VIS_JS": js,
+             "DATA": script_json(data), "CSP": "@@CSP@@"}
+    page = re.sub(r"@@([A-Z_]+)@@", lambda m: parts[m.group(1)], _template())
+    # the policy's placeholder is in the <meta> of <head>, before anything inserted above
+    return page.replace("@@CSP@@", content_security_policy(page), 1)
+
+
+#: the page's own inline code: ``<script>`` (no attribute: executed) and ``<style>`` blocks
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+_INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+
+
+def csp_hash(text: str) -> str:
+    """A CSP source expression for one inline block: ``'sha256-<base64 of the UTF-8 text's digest>'``."""
+    import base64
+
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def content_security_policy(page: str) -> str:
+    """The page's Content-Security-Policy: nothing is fetched, only the page's own blocks run.
+
+    Scripts and styles are allowed by the SHA-256 of each inline ``<script>``/``<style>`` block (no
+    ``'unsafe-inline'``, no ``'unsafe-eval'``, so no event-handler or ``style=`` attribute and no
+    injected script would run); the JSON data block is not executed and needs none. Images and fonts
+    only from ``data:`` (vis-network's CSS), and no ``<base>``, form target or plugin. The hashes
+    depend only on the page's text: the same graph gives the same bytes.
+    """
+    body = page.split("@@CSP@@", 1)[-1]
+    for tag in re.findall(r"<(?:script|style)\b[^>]*>", body, flags=re.I):
+        if tag not in ("<script>", "<style>", '<script type="application/json" id="kg-data">'):
+            raise KGError(f"the page template has an unexpected inline block {tag!r}; it would get no hash")
+    scripts = sorted(dict.fromkeys(csp_hash(t) for t in _INLINE_SCRIPT.findall(body)))
+    styles = sorted(dict.fromkeys(csp_hash(t) for t in _INLINE_STYLE.findall(body)))
+    return "; ".join([
+        "default-src 'none'",
+        "script-src " + " ".join(scripts),
+        "style-src " + " ".join(styles),
+        "img-src data:",
+        "font-src data:",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "object-src 'none'",
+    ])
 
 
 def write_html(G, path: str | Path = "out/network.html", title: str = "alliance-kg network",

@@ -73,6 +73,14 @@ CASES = [
      {("camp-tern", "locatedIn", "bosnia-and-herzegovina"), ("camp-eagle", "locatedIn", "bosnia-and-herzegovina")}),
     ("Camp Tern and Camp Eagle hold the armor elements of the 2nd Infantry Division (United States).",
      {("camp-tern", "hostsForcesOf", "united-states"), ("camp-eagle", "hostsForcesOf", "united-states")}),
+    ("Qatar's Camp Tern houses a U.S. headquarters, and Turkish troops have been deployed to the Tariq bin Ziyad "
+     "base in Qatar since 2015.",
+     {("camp-tern", "locatedIn", "qatar"), ("camp-tern", "hostsForcesOf", "united-states"),
+      ("tariq-bin-ziyad-base", "locatedIn", "qatar"), ("tariq-bin-ziyad-base", "hostsForcesOf", "turkey")}),
+    ("The Fifth Fleet is headquartered at Camp Tern, while the Royal Navy operates from Camp Eagle.",
+     {("camp-tern", "hostsForcesOf", "united-states"), ("camp-eagle", "hostsForcesOf", "united-kingdom")}),
+    ("Pituffik Space Base is a United States Space Force base located in Greenland.",
+     {("pituffik-space-base", "hostsForcesOf", "united-states")}),
     # filters: observers, plans, negation
     ("Brazil and Argentina are observer states to the Pact of the Seas.", set()),
     ("Bolivia hopes to join the Pact of the Seas.", set()),
