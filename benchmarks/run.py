@@ -17,11 +17,17 @@ Every stage runs in its own Python subprocess (so its peak memory, ``ru_maxrss``
 3. **view**: the network page (``graph.view.write_html``) for 500, 2,000 and 5,000 nodes of the
    10,000-article graph: Python time, HTML size and time to the first frame in headless Chromium.
 4. **cold build**: ``kg build`` of ``corpus/`` as a whole process, median of several runs.
+5. **serve**: a bounded load test of ``kg serve`` on loopback (:mod:`benchmarks.serve_load`): 8
+   clients send the library query ``memberships`` to ``kg serve`` (the front and the Oxigraph behind
+   it) and to a plain Oxigraph server, on the graph of ``corpus/`` and on a ``kg build`` of 500
+   generated documents; a bounded number of requests and seconds per target. Throughput, p50/p99
+   latency, errors and the servers' memory.
 
 Usage::
 
-    python -m benchmarks.run                 # the full run (about 10-15 minutes on 2 cores)
+    python -m benchmarks.run                 # the full run (about 15-20 minutes on 2 cores)
     python -m benchmarks.run --quick         # tiny sizes, for development (not written to results.json)
+    python -m benchmarks.run --quick --stages serve   # one stage only (results.json only with --out)
 """
 
 from __future__ import annotations
@@ -58,6 +64,18 @@ JOIN_QUERIES = ("base-locations", "shared-bases", "memberships", "bases-shared-w
 #: the lower bound of `memberships` on any engine run from Python: its single relation pattern alone
 FLOOR_QUERY = "SELECT ?member ?organization WHERE { ?member akg:memberOf ?organization }"
 CHROMIUM = "/usr/bin/chromium"
+#: the stages of a run (``--stages``): build (generated corpora: build, whole kg build, queries,
+#: union, view, which share the corpora), cold (cold kg build, imports), serve (kg serve under load)
+STAGES = ("build", "cold", "serve")
+#: the load test: clients, and per graph the requests per target and round (full run, --quick)
+SERVE_CLIENTS = 8
+SERVE_DOCS = 500
+SERVE_PLAN = {"corpus": {"full": {"requests": 5000, "warmup": 300, "rounds": 2, "max_seconds": 60.0},
+                         "quick": {"requests": 1000, "warmup": 100, "rounds": 1, "max_seconds": 20.0}},
+              "generated": {"full": {"requests": 1000, "warmup": 40, "rounds": 2, "max_seconds": 60.0},
+                            "quick": {"requests": 200, "warmup": 16, "rounds": 1, "max_seconds": 20.0}}}
+#: the figures of the issue-14 review, before the guarded front (8 clients, memberships)
+SERVE_BEFORE = {"corpus": "about 1,200 req/s, p99 28 ms", "generated": "40 req/s, p99 1.05 s"}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -466,6 +484,83 @@ def kg_view_process(graph: Path, out: Path) -> dict:
             "html_mb": out.stat().st_size / 1e6}
 
 
+def serve_stage(workdir: Path, quick: bool, docs: int = SERVE_DOCS, seed: int = 0) -> dict:
+    """The load test of ``kg serve`` (benchmarks.serve_load, one process per graph) on the corpus
+    graph and on a ``kg build`` of ``docs`` generated documents. Bounded: each run has a fixed number
+    of requests per target and a time limit, and the process a timeout; loopback only."""
+    folder = workdir / "serve"
+    folder.mkdir(parents=True, exist_ok=True)
+    out: dict = {"clients": SERVE_CLIENTS, "query": "memberships", "graphs": {}}
+    graphs = {"corpus": (folder / "corpus.ttl", ROOT / "corpus"),
+              "generated": (folder / f"n{docs}" / "kg.ttl", folder / f"n{docs}" / "corpus")}
+    for key, (graph, corpus) in graphs.items():
+        label = "corpus/" if key == "corpus" else f"{docs} generated docs"
+        entry: dict = {"label": label, "documents": None}
+        out["graphs"][key] = entry
+        try:
+            if key == "generated":
+                subprocess.run([sys.executable, "-m", "benchmarks.generate", str(graph.parent), str(docs), str(seed)],
+                               cwd=ROOT, check=True, capture_output=True, timeout=300)
+            t = time.perf_counter()
+            subprocess.run([str(KG), "build", "--corpus", str(corpus), "--out", str(graph), "-q"], cwd=ROOT,
+                           check=True, capture_output=True, timeout=1200)
+            entry["build_s"] = time.perf_counter() - t
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            entry["error"] = f"building the graph failed: {exc}"
+            print(f"  ! serve: {entry['error']}", file=sys.stderr)
+            continue
+        entry["documents"] = len(list(corpus.glob("*.md")))
+        entry["graph_mb"] = graph.stat().st_size / 1e6
+        plan = SERVE_PLAN[key]["quick" if quick else "full"]
+        print(f"  kg serve under load: {label}, {SERVE_CLIENTS} clients, {plan['requests']} requests per target "
+              f"and round ...", flush=True)
+        figures = folder / f"{key}.json"
+        cmd = [sys.executable, "-m", "benchmarks.serve_load", "--graph", str(graph), "--clients", str(SERVE_CLIENTS),
+               "--requests", str(plan["requests"]), "--warmup", str(plan["warmup"]), "--rounds", str(plan["rounds"]),
+               "--max-seconds", str(plan["max_seconds"]), "--json", str(figures)]
+        # warm-up and every round on both targets, each within max_seconds, plus starting the servers
+        limit = (2 + 2 * plan["rounds"]) * plan["max_seconds"] + 180
+        t = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=limit)
+        except subprocess.TimeoutExpired:
+            entry["error"] = f"the load test did not end within {limit:.0f} s"
+            print(f"  ! serve: {entry['error']}", file=sys.stderr)
+            continue
+        entry["wall_s"] = time.perf_counter() - t
+        entry["returncode"] = proc.returncode
+        if figures.exists():
+            entry.update(json.loads(figures.read_text(encoding="utf-8")))
+        else:
+            entry["error"] = "the load test wrote no figures: " + " | ".join(proc.stderr.strip().splitlines()[-3:])
+            print(f"  ! serve: {entry['error']}", file=sys.stderr)
+    return out
+
+
+def _serve_rows(res: dict) -> list[tuple[dict, str, dict, float | None, float | None]]:
+    """(graph entry, target, figures of its last round, server RSS MB, server peak MB) per graph and target."""
+    rows = []
+    for entry in (res.get("serve") or {}).get("graphs", {}).values():
+        runs = entry.get("results") or {}
+        rss, peak = entry.get("rss_mb") or {}, entry.get("peak_mb") or {}
+        for target in ("oxigraph", "kg serve"):
+            if not runs.get(target):
+                continue
+            if target == "oxigraph":
+                mem, top = rss.get("oxigraph (direct)"), peak.get("oxigraph (direct)")
+            else:  # the front and the Oxigraph behind it
+                parts = [rss.get("kg serve (front)"), rss.get("kg serve (its oxigraph)")]
+                tops = [peak.get("kg serve (front)"), peak.get("kg serve (its oxigraph)")]
+                mem = sum(x for x in parts if x is not None) if any(x is not None for x in parts) else None
+                top = sum(x for x in tops if x is not None) if any(x is not None for x in tops) else None
+            rows.append((entry, target, runs[target][-1], mem, top))
+    return rows
+
+
+def _serve_errors(entry: dict) -> int:
+    return sum(m["errors"] for runs in (entry.get("results") or {}).values() for m in runs)
+
+
 def import_times() -> dict:
     """Seconds to import graph.cli and graph.build in a fresh interpreter (median of 3)."""
     out = {}
@@ -608,8 +703,23 @@ def goals(res: dict) -> list[tuple[str, str, bool | None]]:
         out.append((f"{top['view_nodes']:,}-node page ready in the browser in under 3 s",
                     f"first frame {top['first_frame_s']:.2f} s after navigation (writing the page took "
                     f"{top['python_s']:.2f} s more in Python)", top["first_frame_s"] < 3))
-    else:
+    elif res.get("build"):
         out.append(("5,000-node page ready in under 3 s", "not measured: view not available", None))
+    serve = (res.get("serve") or {}).get("graphs", {})
+    if serve:
+        parts, ok = [], True
+        for key, entry in serve.items():
+            f = (entry.get("results") or {}).get("kg serve")
+            if "error" in entry or not f:
+                parts.append(f"{entry.get('label', key)}: {entry.get('error', 'not measured')}")
+                ok = False
+                continue
+            n = _serve_errors(entry)
+            ok = ok and n == 0
+            parts.append(f"{entry['label']}: {sum(m['requests'] for runs in entry['results'].values() for m in runs):,} "
+                         f"requests to both targets, {n} errors; kg serve {f[-1]['rps']:,.0f} req/s, p99 {f[-1]['p99_ms']:,.0f} ms")
+        out.append((f"kg serve under load ({(res.get('serve') or {}).get('clients', SERVE_CLIENTS)} clients on loopback) "
+                    "answers every request", "; ".join(parts), ok))
     c = res.get("cold_build", {}).get("default", {})
     if "median_s" in c:
         # the goal of issue [1 of 7]: under 2 s with the spaCy pipeline (it takes about 0.7 s to load)
@@ -624,6 +734,55 @@ def print_tables(res: dict) -> None:
           f"rdflib {m['rdflib']}, pyoxigraph {m['pyoxigraph']}; load average {m['loadavg_at_start'][0]} at start, "
           f"{m.get('loadavg_at_end', ['?'])[0]} at end")
     print()
+    if res.get("build"):
+        _print_build_tables(res)
+    if res.get("serve"):
+        _print_serve_table(res)
+    if res.get("cold_build"):
+        c = res["cold_build"]
+        print("Cold `kg build` of corpus/ (whole process, imports included)")
+        for label, r in c.items():
+            if "median_s" in r:
+                print(f"  {label:<22} median {_fmt_s(r['median_s'])} (min {_fmt_s(r['min_s'])}, max {_fmt_s(r['max_s'])}, {r['runs']} runs), peak {r['maxrss_mb']:.0f} MB")
+            else:
+                print(f"  {label:<22} failed: {r.get('error')}")
+        print("  imports (fresh interpreter): " + ", ".join(f"{k} {_fmt_s(v)}" for k, v in res["imports"].items()))
+        print()
+    print("Goals")
+    for goal, measured, met in res.get("goals", []):
+        mark = "met" if met else ("NOT met" if met is False else "n/a")
+        print(f"  [{mark:^7}] {goal}: {measured}")
+    print(f"\nTotal {res['total_s'] / 60:.1f} min")
+
+
+def _print_serve_table(res: dict) -> None:
+    sv = res["serve"]
+    print(f"`kg serve` under load (loopback, {sv['clients']} clients, each one keep-alive connection; query "
+          f"{sv['query']} as `kg query --endpoint` sends it; last round; memory: RSS after the run / peak, "
+          "kg serve = its front + the Oxigraph behind it)")
+    print(f"  {'graph':<20} {'target':<9} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'max ms':>8} {'server MB':>13}")
+    for entry, target, m, mem, top in _serve_rows(res):
+        memory = f"{mem:.0f} / {top:.0f}" if mem is not None and top is not None else "-"
+        print(f"  {entry['label']:<20} {target:<9} {m['requests']:>8,} {m['errors']:>6} {m['rps']:>8,.1f} "
+              f"{m['p50_ms']:>8.1f} {m['p99_ms']:>8.1f} {m['max_ms']:>8.1f} {memory:>13}")
+    for key, entry in sv["graphs"].items():
+        if "error" in entry:
+            print(f"  {entry['label']}: {entry['error']}")
+            continue
+        extra = f"; kinds: {', '.join(k for runs in entry['results'].values() for m in runs for k in m['error_kinds'])}" \
+            if _serve_errors(entry) else ""
+        check = entry.get("check", {})
+        print(f"  {entry['label']}: {entry['documents']} documents, {entry['graph_mb']:.1f} MB Turtle, answer "
+              f"{entry['results']['kg serve'][-1]['answer_bytes']:,} bytes; the front costs "
+              f"{entry['front_cost_ms']:+.1f} ms per request (mean latency), its query check "
+              f"{check.get('first_seen_ms', '?')} ms for a new text, {check.get('cached_ms', '?')} ms again; "
+              f"errors over all rounds: {_serve_errors(entry)}{extra}; before the front (issue 14 review): "
+              f"{SERVE_BEFORE[key]}")
+    print()
+
+
+def _print_build_tables(res: dict) -> None:
     print("Extraction and build (one process per size; s = seconds)")
     hdr = f"{'docs':>7} {'MB':>6} {'read':>6} {'extract':>8} {'ex doc/s':>8} {'rdf':>7} {'docs/s':>7} {'MB/s':>6} {'quads':>9} {'ttl write':>9} {'peak MB':>8} {'P':>5} {'R':>5} {'F1':>5}"
     print(hdr)
@@ -715,25 +874,13 @@ def print_tables(res: dict) -> None:
         else:
             print(f"  whole `kg view` process failed: {kv['error']}")
     print()
-    c = res["cold_build"]
-    print("Cold `kg build` of corpus/ (whole process, imports included)")
-    for label, r in c.items():
-        if "median_s" in r:
-            print(f"  {label:<22} median {_fmt_s(r['median_s'])} (min {_fmt_s(r['min_s'])}, max {_fmt_s(r['max_s'])}, {r['runs']} runs), peak {r['maxrss_mb']:.0f} MB")
-        else:
-            print(f"  {label:<22} failed: {r.get('error')}")
-    print("  imports (fresh interpreter): " + ", ".join(f"{k} {_fmt_s(v)}" for k, v in res["imports"].items()))
-    print()
-    print("Goals")
-    for goal, measured, met in res.get("goals", []):
-        mark = "met" if met else ("NOT met" if met is False else "n/a")
-        print(f"  [{mark:^7}] {goal}: {measured}")
-    print(f"\nTotal {res['total_s'] / 60:.1f} min")
 
 
 def markdown(res: dict) -> str:
     """The results as Markdown tables (for README "## Performance")."""
     L: list[str] = []
+    if not res.get("build"):
+        return _markdown_serve(res, L)
     L.append("| documents | text MB | read | extract | extract docs/s | RDF | docs/s | MB/s | quads | Turtle write | peak MB | P | R | F1 |")
     L.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for b in res["build"]:
@@ -810,6 +957,24 @@ def markdown(res: dict) -> str:
                 ff = _fmt_s(r["first_frame_s"]) if "first_frame_s" in r else r.get("browser_error", r.get("error", "-"))
                 L.append(f"| {r['view_nodes']:,} | {r.get('edges', 0):,} | {_fmt_s(r.get('python_s'))} | {r.get('html_mb', 0):.1f} | {ff} |")
         L.append("")
+    return _markdown_serve(res, L)
+
+
+def _markdown_serve(res: dict, L: list[str]) -> str:
+    if res.get("serve"):
+        sv = res["serve"]
+        L.append(f"**`kg serve` under load** (loopback, {sv['clients']} clients, query `{sv['query']}`, last round; "
+                 "server memory: RSS after the run / peak; kg serve = its front + the Oxigraph behind it)")
+        L.append("")
+        L.append("| graph | target | requests | errors | req/s | p50 ms | p99 ms | server MB | before the front |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|---|")
+        keys = {id(e): k for k, e in sv["graphs"].items()}
+        for entry, target, m, mem, top in _serve_rows(res):
+            memory = f"{mem:.0f} / {top:.0f}" if mem is not None and top is not None else "-"
+            before = SERVE_BEFORE.get(keys.get(id(entry)), "") if target == "kg serve" else ""
+            L.append(f"| {entry['label']} | {target} | {m['requests']:,} | {m['errors']} | {m['rps']:,.1f} | "
+                     f"{m['p50_ms']:.1f} | {m['p99_ms']:.1f} | {memory} | {before} |")
+        L.append("")
     L.append("**Goals**")
     L.append("")
     for goal, measured, met in res.get("goals", []):
@@ -830,6 +995,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="results file (default benchmarks/results.json)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the generated corpora and graphs in this folder")
     ap.add_argument("--markdown", type=Path, default=None, help="print a results file as Markdown tables and exit")
+    ap.add_argument("--stages", default=",".join(STAGES),
+                    help=f"comma-separated stages to run (default all: {','.join(STAGES)}); with fewer, "
+                         "results.json is written only with --out")
+    ap.add_argument("--serve-docs", type=int, default=SERVE_DOCS,
+                    help=f"generated documents of the second load-test graph (default {SERVE_DOCS})")
     args = ap.parse_args(argv)
     if args.markdown:
         res = json.loads(args.markdown.read_text(encoding="utf-8"))
@@ -843,50 +1013,27 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in (args.sizes or ("20,100" if args.quick else "100,1000,10000")).split(",")]
     million = args.million or (20_000 if args.quick else 1_000_000)
     view_sizes = [int(s) for s in (args.view_sizes or ("50,100" if args.quick else "500,2000,5000")).split(",")]
-    out_file = args.out or (None if args.quick else RESULTS)
+    stages = [x.strip() for x in args.stages.split(",") if x.strip()]
+    unknown = sorted(set(stages) - set(STAGES))
+    if unknown or not stages:
+        ap.error(f"--stages takes some of {', '.join(STAGES)}, not {args.stages!r}")
+    every = set(stages) == set(STAGES)
+    out_file = args.out or (None if args.quick or not every else RESULTS)
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="kg-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     t_all = time.perf_counter()
     res: dict = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-                 "sizes": sizes, "seed": args.seed}
+                 "sizes": sizes, "seed": args.seed, "stages": stages}
     try:
-        res["build"] = []
-        for n in sizes:
-            print(f"build: {n} documents ...", flush=True)
-            b = run_worker("build", {"n": n, "seed": args.seed, "dir": str(workdir / f"n{n}"), "turtle": n <= 1000,
-                                     "nquads": n == sizes[0]},
-                           timeout=1200)
-            b["documents"] = n
-            res["build"].append(b)
-        res["pipeline"] = []
-        for n in [n for n in sizes if n <= 1000]:
-            print(f"kg build stages: {n} documents ...", flush=True)
-            res["pipeline"].append(run_worker("pipeline", {"n": n, "dir": str(workdir / f"n{n}")}, timeout=1200))
-        mid = [n for n in sizes if n <= 1000][-1]
-        print(f"1M graph: copies of the {mid}-document graph ...", flush=True)
-        rep = run_worker("replicate", {"src": str(workdir / f"n{mid}" / "graph.nt"), "target": million,
-                                       "out": str(workdir / "million.ttl")}, timeout=600)
-        res["million"] = rep
-        big_label = f"{_merged(rep['results']).get('triples', million):,} triples (copies of {mid} docs)"
-        graphs = {f"{n} docs": str(workdir / f"n{n}" / ("kg.ttl" if n <= 1000 else "graph.nt")) for n in sizes}
-        graphs[big_label] = str(workdir / "million.ttl")
-        rdflib_graphs = [f"{n} docs" for n in sizes if n <= 1000] + [big_label]
-        res["queries"] = query_stage(graphs, rdflib_graphs, args.rdflib_timeout, repeat=3)
-        print("union of named graphs ...", flush=True)
-        res["union"] = {}
-        for fmt in ("ttl", "nq"):
-            res["union"][fmt] = run_worker("quads", {"graph": str(workdir / f"n{sizes[0]}" / f"kg.{fmt}"), "query": "shared-bases",
-                                                     "memory_mb": 3000}, timeout=30)
-        print("view ...", flush=True)
-        if (ROOT / "graph" / "view.py").exists():
-            res["view"] = run_worker("view", {"graph": str(workdir / f"n{sizes[-1]}" / "graph.nt"), "sizes": view_sizes,
-                                              "dir": str(workdir / "view")}, timeout=1200)
-            res["kg_view"] = kg_view_process(workdir / f"n{sizes[-1]}" / "graph.nt", workdir / "view" / "kg-view.html")
-        else:
-            res["view"] = {"note": "view not available"}
-        print("cold kg build ...", flush=True)
-        res["cold_build"] = cold_build(5, workdir)
-        res["imports"] = import_times()
+        if "build" in stages:
+            build_stages(res, args, sizes, million, view_sizes, workdir)
+        if "cold" in stages:
+            print("cold kg build ...", flush=True)
+            res["cold_build"] = cold_build(5, workdir)
+            res["imports"] = import_times()
+        if "serve" in stages:
+            print("kg serve under load ...", flush=True)
+            res["serve"] = serve_stage(workdir, args.quick, docs=args.serve_docs, seed=args.seed)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -898,6 +1045,44 @@ def main(argv: list[str] | None = None) -> int:
         out_file.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {out_file}")
     return 0
+
+
+def build_stages(res: dict, args, sizes: list[int], million: int, view_sizes: list[int], workdir: Path) -> None:
+    """The stages on generated corpora: build, whole kg build, queries, union, view."""
+    res["build"] = []
+    for n in sizes:
+        print(f"build: {n} documents ...", flush=True)
+        b = run_worker("build", {"n": n, "seed": args.seed, "dir": str(workdir / f"n{n}"), "turtle": n <= 1000,
+                                 "nquads": n == sizes[0]},
+                       timeout=1200)
+        b["documents"] = n
+        res["build"].append(b)
+    res["pipeline"] = []
+    for n in [n for n in sizes if n <= 1000]:
+        print(f"kg build stages: {n} documents ...", flush=True)
+        res["pipeline"].append(run_worker("pipeline", {"n": n, "dir": str(workdir / f"n{n}")}, timeout=1200))
+    mid = [n for n in sizes if n <= 1000][-1]
+    print(f"1M graph: copies of the {mid}-document graph ...", flush=True)
+    rep = run_worker("replicate", {"src": str(workdir / f"n{mid}" / "graph.nt"), "target": million,
+                                   "out": str(workdir / "million.ttl")}, timeout=600)
+    res["million"] = rep
+    big_label = f"{_merged(rep['results']).get('triples', million):,} triples (copies of {mid} docs)"
+    graphs = {f"{n} docs": str(workdir / f"n{n}" / ("kg.ttl" if n <= 1000 else "graph.nt")) for n in sizes}
+    graphs[big_label] = str(workdir / "million.ttl")
+    rdflib_graphs = [f"{n} docs" for n in sizes if n <= 1000] + [big_label]
+    res["queries"] = query_stage(graphs, rdflib_graphs, args.rdflib_timeout, repeat=3)
+    print("union of named graphs ...", flush=True)
+    res["union"] = {}
+    for fmt in ("ttl", "nq"):
+        res["union"][fmt] = run_worker("quads", {"graph": str(workdir / f"n{sizes[0]}" / f"kg.{fmt}"), "query": "shared-bases",
+                                                 "memory_mb": 3000}, timeout=30)
+    print("view ...", flush=True)
+    if (ROOT / "graph" / "view.py").exists():
+        res["view"] = run_worker("view", {"graph": str(workdir / f"n{sizes[-1]}" / "graph.nt"), "sizes": view_sizes,
+                                          "dir": str(workdir / "view")}, timeout=1200)
+        res["kg_view"] = kg_view_process(workdir / f"n{sizes[-1]}" / "graph.nt", workdir / "view" / "kg-view.html")
+    else:
+        res["view"] = {"note": "view not available"}
 
 
 if __name__ == "__main__":

@@ -113,13 +113,36 @@ def load(port: int, body: bytes, requests: int, clients: int, max_seconds: float
             "answer_bytes": len(expected[0]) if expected else 0}
 
 
-def rss_mb(pid: int) -> float | None:
+def rss_mb(pid: int | None, field: str = "VmRSS") -> float | None:
+    """A process's resident memory now (``VmRSS``) or at its peak (``VmHWM``), in MB (Linux /proc)."""
+    if pid is None:
+        return None
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         pass
+    return None
+
+
+def oxigraph_child(pid: int) -> int | None:
+    """The Oxigraph server kg serve runs behind its front (a child process), or None."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            try:
+                if b"serve-read-only" in Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0"):
+                    return int(child)
+            except OSError:
+                pass
     return None
 
 
@@ -198,7 +221,10 @@ def main(argv: list[str] | None = None) -> int:
             order = list(targets.items()) if r % 2 == 0 else list(reversed(targets.items()))
             for name, port in order:
                 results[name].append(load(port, body, args.requests, args.clients, args.max_seconds))
-        memory = {"oxigraph (direct)": rss_mb(direct.pid), "kg serve (front)": rss_mb(front.pid)}
+        behind = oxigraph_child(front.pid)
+        pids = {"oxigraph (direct)": direct.pid, "kg serve (front)": front.pid, "kg serve (its oxigraph)": behind}
+        memory = {name: rss_mb(pid) for name, pid in pids.items()}
+        peak = {name: rss_mb(pid, "VmHWM") for name, pid in pids.items()}
         cost = check_cost(request_text(args.query))
     finally:
         for p in reversed(procs):
@@ -230,11 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"query check in the front: {cost['first_seen_ms']} ms for a text seen the first time, "
           f"{cost['cached_ms']} ms again")
     print(f"memory after the run (RSS, MB): {memory}")
+    print(f"peak memory (VmHWM, MB): {peak}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"query": args.query, "clients": args.clients, "requests": args.requests,
                                          "results": results, "front_cost_ms": per_request, "check": cost,
-                                         "rss_mb": memory}, indent=2) + "\n")
+                                         "rss_mb": memory, "peak_mb": peak, "rounds": args.rounds,
+                                         "warmup": args.warmup, "max_seconds": args.max_seconds}, indent=2) + "\n")
     bad = sum(m["errors"] for runs in results.values() for m in runs)
     return 1 if bad else 0
 

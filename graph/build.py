@@ -15,7 +15,7 @@ its own graph. A Turtle file holds the union.
 >>> doc = parse_document("a.md", "Kuwait hosts U.S. Army units at Camp Arifjan.")
 >>> ds = build_dataset([doc]).dataset
 >>> from graph.namespaces import AKR, AKG
->>> (AKR["camp-arifjan"], AKG.hostsForcesOf, AKR["united-states"]) in ds
+>>> any(ds.quads((AKR["camp-arifjan"], AKG.hostsForcesOf, AKR["united-states"], None)))
 True
 """
 

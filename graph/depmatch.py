@@ -17,8 +17,8 @@ rule file. Rules are tried in file order; the first that matches a pair gives th
 rule id (the one precedence policy). A path through a negated or modal word yields nothing.
 
 >>> r = load_rules()
->>> [x.id for x in r.match("locatedIn", "BASE <nsubjpass locate >prep in >pobj COUNTRY")]
-['base-located-in']
+>>> r.first("locatedIn", "BASE <nsubjpass locate >prep in >pobj COUNTRY").id
+'base-located-in'
 """
 
 from __future__ import annotations
@@ -153,10 +153,15 @@ def load_rules(path: Path | None = None) -> RuleSet:
 
 
 class Tree:
-    """A parsed sentence as plain lists (heads, labels, words, depths), read once: paths between
-    many pairs of tokens are then cheap.
+    """A parsed sentence as plain lists (heads, labels, words), read once: paths between many
+    pairs of tokens are then cheap.
 
-    >>> # tree = Tree(nlp("Finland joined NATO."))   # doctest: +SKIP
+    >>> from graph.nlp import load_pipeline
+    >>> tree = Tree(load_pipeline()("Finland joined NATO."))
+    >>> tree.heads, tree.deps
+    ([1, 1, 1, 1], ['nsubj', 'ROOT', 'dobj', 'punct'])
+    >>> path_between(tree, 0, 2, "COUNTRY", "ORG", {})
+    ('COUNTRY <nsubj join >dobj ORG', [0, 1, 2])
     """
 
     def __init__(self, doc):

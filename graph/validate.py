@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, SH
+from rdflib.namespace import PROV, RDF, RDFS, SH, XSD
 
 from .errors import KGError, OntologyError, not_text
 from .lexicon import ONTOLOGY_DIR
@@ -146,9 +146,7 @@ def load_graph(path: str | Path) -> Graph:
         # opened here, not by rdflib from a name: a file name that is not UTF-8 is read all the same
         with open(path, "rb") as fh:
             if fmt == "json-ld":  # read by Oxigraph as the other commands do: a remote @context is refused
-                ds = Dataset()
-                ds.parse(data=_jsonld_as_nquads(fh, base), format="nquads")
-                return union_graph(ds)
+                return _jsonld_graph(fh, base)
             if fmt in _QUAD_FORMATS:
                 ds = Dataset()
                 ds.parse(fh, format=fmt, publicID=base)
@@ -162,17 +160,27 @@ def load_graph(path: str | Path) -> Graph:
         raise _parse_error(exc, path) from None
 
 
-def _jsonld_as_nquads(fh, base: str) -> bytes:
-    """A JSON-LD file as N-Quads, parsed by Oxigraph: it never fetches a remote ``@context`` (rdflib's
-    parser would request any URL the file names)."""
+def _jsonld_graph(fh, base: str) -> Graph:
+    """A JSON-LD file as one rdflib graph (named graphs merged), parsed by Oxigraph: it never fetches a
+    remote ``@context`` (rdflib's JSON-LD parser would request any URL the file names)."""
     import pyoxigraph as ox
 
     from .query import remote_context_hint
 
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns, override=True, replace=True)
     try:
-        return ox.serialize(ox.parse(fh, format=ox.RdfFormat.JSON_LD, base_iri=base), format=ox.RdfFormat.N_QUADS)
+        quads = list(ox.parse(fh, format=ox.RdfFormat.JSON_LD, base_iri=base))
     except (SyntaxError, ValueError) as exc:
         raise ValueError(remote_context_hint(exc)) from None
+    def term(t):  # as rdflib's own parsers give terms: a simple literal has no datatype
+        if isinstance(t, ox.Literal) and not t.language and t.datatype.value == str(XSD.string):
+            return Literal(t.value)
+        return _rdflib_term(t)
+
+    g.addN((term(q.subject), term(q.predicate), term(q.object), g) for q in quads)
+    return g
 
 
 # --------------------------------------------------------------------------- findings

@@ -219,6 +219,28 @@ def test_payloads_in_documents_open_no_dialog(browser, tmp_path, which):
     page.close()
 
 
+def test_csp_blocks_what_the_page_does_not_hash(browser, page_file, tmp_path):
+    # the policy is the one the browser enforces: an injected inline script, an event-handler
+    # attribute, a style attribute and a <base> are refused (each a console error), the page still works
+    page_text = page_file.read_text(encoding="utf-8")
+    injected = ('<div id="probe" onclick="window.handlerRan = true" style="color: rgb(255, 0, 0)">probe</div>'
+                '<script>window.injectedRan = true;</script><base href="https://example.invalid/">')
+    out = tmp_path / "injected.html"
+    out.write_text(page_text.replace("<main>", injected + "<main>", 1), encoding="utf-8")
+    page, log = open_page(browser, out)
+    csp = page.evaluate("document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content")
+    assert "'unsafe-inline'" not in csp and "base-uri 'none'" in csp and "form-action 'none'" in csp
+    page.click("#probe")
+    page.wait_for_timeout(200)
+    assert page.evaluate("[window.injectedRan === undefined, window.handlerRan === undefined]") == [True, True]
+    assert page.evaluate("getComputedStyle(document.getElementById('probe')).color") != "rgb(255, 0, 0)"
+    assert page.evaluate("document.baseURI") == out.resolve().as_uri()
+    violations = " ".join(log.errors)
+    assert "script-src" in violations and "style-src" in violations and "base-uri" in violations, log.errors
+    assert page.evaluate("network.body.data.nodes.length") > 0 and log.requests == []
+    page.close()
+
+
 def test_large_graph_shows_with_python_layout_and_no_physics(browser, tmp_path):
     big = synthetic_graph(n_bases=400, n_countries=80, n_orgs=12)
     out = tmp_path / "big.html"

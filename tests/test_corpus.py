@@ -77,7 +77,7 @@ def test_bad_documents_name_file_and_line(tmp_path, name, data, message, line):
 def test_missing_and_empty_corpus_folders(tmp_path):
     with pytest.raises(CorpusError, match="corpus folder not found"):
         read_corpus(tmp_path / "nope")
-    (tmp_path / "notes.txt").write_text("not markdown")
+    (tmp_path / "notes.csv").write_text("not a document")  # (a .txt file would be: plain text is read)
     with pytest.raises(CorpusError, match=r"no Markdown documents"):
         read_corpus(tmp_path)
 

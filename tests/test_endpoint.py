@@ -682,3 +682,78 @@ def test_kg_serve_without_the_oxigraph_binary(tmp_path):
             "try:\n    s.find_oxigraph()\nexcept Exception as e:\n    print(e)")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "the Oxigraph server is not installed: `pip install oxigraph`" in r.stdout
+
+
+#: issue 14: a second corpus, to rebuild a served store with
+SPAIN_DOC = """# Bases in Spain
+
+U.S. forces are based at Rota Naval Base in Spain.
+
+German forces are based at Moron Air Base in Spain.
+"""
+HOSTS = ("SELECT ?base ?partner WHERE { ?base <https://w3id.org/alliance-kg/ontology#hostsForcesOf> ?partner } "
+         "ORDER BY ?base ?partner")
+
+
+def test_kg_serve_store_follows_a_rebuild_without_a_failed_request(tmp_path):
+    """Issue 14: `kg serve --store` kept serving its starting snapshot after `kg build --store`. The
+    rebuilt store is served within 15 s, and a client polling all along never sees an error."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmpdir), "COLUMNS": "200"}
+    db = tmp_path / "db"
+    assert run_kg("build", "--corpus", CORPUS, "--store", db, "-q").returncode == 0
+    before = run_query(open_store(store=db), HOSTS).rows()
+    spain = tmp_path / "spain"
+    spain.mkdir()
+    (spain / "spain.md").write_text(SPAIN_DOC, encoding="utf-8")
+    proc, url = _start_kg_serve(["--store", str(db)], env)
+    answers: list[tuple[float, int, str]] = []
+    stop_polling = False
+
+    def poll():
+        while not stop_polling:
+            status, body = _post_query(url, HOSTS)
+            answers.append((time.monotonic(), status, body))
+
+    poller = Thread(target=poll, daemon=True)
+    try:
+        first_child = _oxigraph_child(proc)
+        status, old_csv = _post_query(url, HOSTS)
+        assert status == 200 and len(old_csv.splitlines()) == 1 + len(before) == 4
+        poller.start()
+        r = run_kg("build", "--corpus", spain, "--store", db, "-q")
+        assert r.returncode == 0, r.stderr
+        rebuilt = time.monotonic()
+        after = run_query(open_store(store=db), HOSTS).rows()
+        assert after != before and len(after) == 2
+        new_csv = None
+        deadline = rebuilt + 15
+        while new_csv is None:
+            assert time.monotonic() < deadline, "the rebuilt store is not served after 15 s"
+            time.sleep(0.1)
+            seen = [body for _, status, body in answers[-5:] if status == 200 and body != old_csv]
+            new_csv = seen[-1] if seen else None
+        switched = time.monotonic()
+        time.sleep(1.0)  # the old server is stopped meanwhile: still no error
+        stop_polling = True
+        poller.join(timeout=30)
+        assert new_csv.splitlines()[1:] == [f"{row['base']},{row['partner']}" for row in after]
+        assert new_csv.splitlines()[1:] == ["https://w3id.org/alliance-kg/id/moron-air-base,"
+                                            "https://w3id.org/alliance-kg/id/germany",
+                                            "https://w3id.org/alliance-kg/id/naval-station-rota,"
+                                            "https://w3id.org/alliance-kg/id/united-states"]
+        assert len(answers) > 20
+        assert [(s, b[:200]) for _, s, b in answers if s != 200] == []  # no failed request
+        bodies = [b for _, _, b in answers]
+        assert set(bodies) == {old_csv, new_csv}  # the old graph or the new one, never a mix
+        first_new = bodies.index(new_csv)
+        assert all(b == new_csv for b in bodies[first_new:])  # once switched, never back
+        assert _post_query(url, HOSTS) == (200, new_csv)
+        assert _oxigraph_child(proc) != first_child and _gone(first_child)
+        assert switched - rebuilt < 15
+    finally:
+        stop_polling = True
+        out, err = _stop_kg_serve(proc)
+    assert "The store folder was rebuilt: serving the new store on " + url in out
+    assert list(tmpdir.iterdir()) == []

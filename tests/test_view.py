@@ -140,6 +140,57 @@ def test_page_is_one_self_contained_file_with_no_external_url(G):
     assert json.loads(block) == json.loads(json.dumps(page_data(G)))
 
 
+def csp_of(page: str) -> str:
+    metas = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)
+    assert len(metas) == 1, metas
+    return html.unescape(metas[0])
+
+
+def sha256_source(text: str) -> str:
+    import base64
+    import hashlib
+
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+@pytest.mark.parametrize("which", ["small", "large"])
+def test_page_csp_allows_exactly_its_own_inline_blocks_by_hash(G, which):
+    page = render_html(G if which == "small" else synthetic_graph(n_bases=400, n_countries=80, n_orgs=12),
+                       title="Title \r\n <script>x</script> @@CSP@@")
+    directives = [d.strip() for d in csp_of(page).split(";")]
+    # every executed block (no type attribute) and every style block, hashed independently here
+    scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
+    styles = re.findall(r"<style>(.*?)</style>", page, flags=re.S)
+    assert len(scripts) == 2 and len(styles) == 2  # vis-network + the page's own, of each
+    _, rest = data_block(page)
+    rest = re.sub(r"<(script|style)>.*?</\1>", "", rest, flags=re.S)
+    assert not re.search(r"<(script|style)\b", rest, flags=re.I)  # no block left without a hash
+    assert directives == [
+        "default-src 'none'",
+        "script-src " + " ".join(sorted(sha256_source(t) for t in scripts)),
+        "style-src " + " ".join(sorted(sha256_source(t) for t in styles)),
+        "img-src data:",
+        "font-src data:",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "object-src 'none'",
+    ]
+    assert "unsafe-" not in page.split("</head>")[0]  # no 'unsafe-inline', 'unsafe-eval' nor 'unsafe-hashes'
+    assert "\r" not in page  # the text the browser hashes after its newline normalisation is the text hashed
+    assert render_html(G if which == "small" else synthetic_graph(n_bases=400, n_countries=80, n_orgs=12),
+                       title="Title \r\n <script>x</script> @@CSP@@") == page  # deterministic
+
+
+def test_page_markup_has_no_event_handler_or_style_attribute(G):
+    page = render_html(G)
+    markup = re.sub(r"<(script|style)\b[^>]*>.*?</\1>", "", page, flags=re.S)
+    assert not re.search(r"<[^>]*\son[a-z]+\s*=", markup, flags=re.I)
+    assert not re.search(r"<[^>]*\sstyle\s*=", markup, flags=re.I)
+    own_script = re.findall(r"<script>(.*?)</script>", page, flags=re.S)[-1]
+    assert not re.search(r"\.on[a-z]+\s*=|setAttribute\(\s*[\"'](on|style)|innerHTML|outerHTML|insertAdjacentHTML"
+                         r"|document\.write|eval\(|new Function", own_script)
+
+
 def test_page_data_has_every_node_and_edge_with_evidence(G):
     data = page_data(G)
     assert len(data["nodes"]) == G.number_of_nodes() and len(data["edges"]) == G.number_of_edges()

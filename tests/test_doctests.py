@@ -1,0 +1,17 @@
+"""The short examples in the docstrings of the extraction and build modules run as tests."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["graph.corpus", "graph.extract", "graph.depmatch", "graph.discourse", "graph.build", "graph.lexicon"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0, result
