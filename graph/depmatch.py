@@ -376,6 +376,13 @@ def _blocked(doc, tokens: list[int], rules: RuleSet) -> bool:
         verb = verb.head  # the clause the path sits in: "X no longer hosts [troops at Y]"
     if verb.pos_ in ("VERB", "AUX"):
         scope.append(verb.i)
+    for t in scope:  # "admitted to O as a guest country", "joined as an observer"
+        for prep in doc[t].children:
+            if prep.dep_ == "prep" and prep.lower_ == "as":
+                for obj in prep.children:
+                    words = [obj, *[c for c in obj.children if c.dep_ in ("compound", "amod")]]
+                    if any(w.lemma_.lower() in blockers or w.lower_ in blockers for w in words):
+                        return True
     for t in scope:
         for child in doc[t].children:
             if child.dep_ in ("neg", "aux", "auxpass", "advmod", "det", "amod", "compound", "acomp") and (

@@ -134,6 +134,12 @@ def implicit_org_tokens(doc):
                                                    and not _into_membership(c)) for c in tok.children):
                 continue
             out.append(tok)
+        elif (tok.pos_ == "NOUN" and lemma in ("country", "state", "nation", "member") and tok.tag_ == "NNS"
+              and (lemma == "member" or any(c.dep_ == "compound" and c.lemma_.lower() == "member" for c in tok.children))
+              and tok.dep_ in ("nsubj", "nsubjpass")
+              and not any(c.dep_ in ("prep", "poss") for c in tok.children)
+              and any(c.lower_ == "the" and c.dep_ == "det" for c in tok.children)):
+            out.append(tok)  # "The ten member countries are A, B and C": the members of what the text is about
         elif tok.pos_ == "NOUN" and lemma in _JOIN_NOUNS:
             if any(c.dep_ in ("prep",) and c.lower_ in ("to", "into", "in") for c in tok.children):
                 continue
@@ -153,6 +159,8 @@ def plural_group_tokens(doc):
     for tok in doc:
         if tok.pos_ != "NOUN" or tok.tag_ != "NNS" or tok.lemma_.lower() not in _GROUP_NOUNS:
             continue
+        if any(c.dep_ == "compound" and c.lemma_.lower() == "member" for c in tok.children):
+            continue  # "the ten member countries" are the organisation's members (implicit_org_tokens)
         kids = {c.lower_ for c in tok.children if c.dep_ in ("det", "predet")}
         numbered = any(c.dep_ == "nummod" for c in tok.children)
         if kids & {"these", "those", "both"} or (numbered and kids & {"the", "all"}) or (

@@ -126,12 +126,15 @@ _ORG_SUFFIX = (
     r"Organi[sz]ation|Treaty|Initiative|Union|Dialogue|Partnership|Community|Entente|Arrangements)"
 )
 _ORG_RE = re.compile(
-    rf"\b((?:[A-Z][\w'\u2019\-]*\s+)(?:(?:of|for|the|and|on|in|to)\s+|[A-Z][\w'\u2019\-]*\s+){{0,6}}?){_ORG_SUFFIX}\b(?!-)(?!\s+{_ORG_SUFFIX}\b)(?:\s+of\s+(?:the\s+)?[A-Z][\w'\u2019\-]*(?:\s+[A-Z][\w'\u2019\-]*){{0,3}})?"
+    rf"\b((?:[A-Z][\w'\u2019\-]*\s+)(?:(?:of|for|the|and|on|in|to)\s+|[A-Z][\w'\u2019\-]*\s+){{0,6}}?){_ORG_SUFFIX}\b(?!-)(?!\s+{_ORG_SUFFIX}\b)(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'\u2019\-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w'\u2019\-]*){{0,4}})?"
 )
 #: "Pact of the Seas", "Organization of American States": the head noun first
 _ORG_OF_RE = re.compile(
     r"\b(?:Treaty|Pact|League|Organi[sz]ation|Union|Council|Alliance|Community|Conference|Entente)\s+(?:of|for)\s+"
     r"(?:the\s+)?[A-Z][\w'\u2019\-]*(?:\s+(?:and\s+|of\s+|the\s+)?[A-Z][\w'\u2019\-]*){0,4}")
+#: "ALBA or ALBA-TCP, formally the ...", "NORDEFCO, officially the ...": an acronym defined up front
+_ACRONYM_LEAD = re.compile(r"^(?:The\s+)?([A-Z][A-Z0-9&\-]{1,9})\b[^.;:]{0,40}?,?\s+(?:formally|officially|in\s+full|"
+                           r"short\s+for|which\s+stands\s+for)\s+(?:known\s+as\s+)?(?:the\s+)?")
 _ACRONYM_RE = re.compile(r"\(\s*(?:the\s+)?([A-Z][A-Z.&\-]{1,9})\s*\)")
 _LEADING_STOP = {
     "The", "A", "An", "At", "In", "From", "To", "On", "By", "With", "Both", "While", "When", "And", "Near", "Of",
@@ -208,6 +211,8 @@ _PREP_BEFORE = re.compile(r"\b(?:from|of|with|by|after|before|against|between|th
 _GEO_BEFORE = re.compile(r"\b(?:Gulf|Bay|Sea|Strait|Straits|Isthmus|Gulf|Horn|Cape)\s+of\s+(?:the\s+)?$")
 _GEO_AFTER = re.compile(r"^\s+(?:Sea|Strait|Straits|Gulf|Peninsula|Basin|Ocean|Highlands|Desert|Plateau|Plain|Channel)\b")
 _COLON_JOIN = re.compile(r"\b(?:joined|acceded\s+to|were\s+admitted\s+(?:to|into)|became\s+members\s+of)\b[^:;.]{0,80}?(?::|\u2014|\u2013|--)\s*")
+#: "Latin America", "Central American", "Our America": a region word makes a country's name part of another
+_REGION_BEFORE = re.compile(r"\b(?:Latin|Central|Our|Middle|Greater|Upper|Lower|Ibero|Anglo|Pan|Meso)[\s\-]$")
 _HOST_OWN = re.compile(r"\b(?:its\s+own|the\s+host(?:'s)?|home\s+to\s+the)\s+$", re.I)
 _MEMBER_LIST_CUE = re.compile(
     r"\b(?:members|member\s+states|member\s+countries|signatories|founding\s+members|founders|parties)\s+"
@@ -489,7 +494,8 @@ def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matc
         if via == "force" and re.match(r"\s+of\s", text[mt.end():]):
             continue  # "the Royal Air Force of Oman" is Oman's, not Britain's
         if m.lex.entities[eid].kind == "Country" and via != "force" and (
-                _GEO_BEFORE.search(text[max(0, mt.start() - 16):mt.start()]) or _GEO_AFTER.match(text[mt.end():])):
+                _GEO_BEFORE.search(text[max(0, mt.start() - 16):mt.start()]) or _GEO_AFTER.match(text[mt.end():])
+                or _REGION_BEFORE.search(text[max(0, mt.start() - 12):mt.start()])):
             continue  # "the Gulf of Thailand", "the South China Sea", "the Korean Peninsula" are no country
         ent = m.lex.entities[eid]
         add(mt.start(), mt.end(), eid, ent.kind if via != "force" else "Country", via, 1)
@@ -907,7 +913,9 @@ class _Reader:
         self.coref: dict[int, list[Mention]] = {}
         self.antecedents: dict[tuple[int, int], int] = {}  #: (sentence, offset of a referring word) -> sentence
         disc = Discourse()
-        disc.start_document(self._kinds_of(_title_mentions(self), 0))
+        title = [x for x in self.doc.sentences[:1] if x.heading and x.text == self.doc.title]
+        title_mentions = find_mentions(title[0].text, self.state, self.ents, self.m) if title else []
+        disc.start_document(self._kinds_of(title_mentions, 0))
         section = None
         for s, mentions in zip(self.doc.sentences, self.sentence_mentions):
             if s.heading:
@@ -1061,6 +1069,11 @@ class _Reader:
             if via == "coref" and any(x.start <= tok.idx < x.end for x in mentions):
                 continue
             before = [x for x in mentions if x.end <= tok.idx]
+            if via == "implicit" and tok.pos_ == "NOUN" and tok.lemma_.lower() in ("country", "state", "nation", "member"):
+                eid = disc.topic("org")  # "The ten member countries are ...": the members of what the text is about
+                if eid is not None:
+                    out.append(Mention(tok.idx, tok.idx + len(tok.text), eid, self.entity(eid).kind, via, tok.text))
+                continue
             eid = self._recent_in(before, want)
             if eid is None:
                 hit = disc.resolve_with_sentence(want)
@@ -1131,7 +1144,13 @@ class _Reader:
                 self.state.aliases.setdefault(part, men.entity)
 
     def _define_acronyms(self, text: str):
-        """'the Central Treaty Organization (CENTO)' makes CENTO an alias in this document."""
+        """'the Central Treaty Organization (CENTO)' makes CENTO an alias in this document, and so does
+        'ALBA or ALBA-TCP, formally the Bolivarian Alliance for the Peoples of Our America'."""
+        lead = _ACRONYM_LEAD.match(text)
+        if lead and lead.group(1) not in self.m.forms:
+            after = find_mentions(text[lead.end():], self.state, self.ents, self.m)
+            if after and after[0].start == 0 and _is_org(after[0]):
+                self.state.aliases[lead.group(1)] = after[0].entity
         for mt in _ACRONYM_RE.finditer(text):
             acro = mt.group(1)
             if acro in self.m.forms:
