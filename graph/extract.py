@@ -123,7 +123,7 @@ _ORDINAL_BASE_RE = re.compile(
     r"Guards\s+Military\s+Base))\b")
 _ORG_SUFFIX = (
     r"(?:Treaty\s+Organi[sz]ation|Defen[cs]e\s+Organi[sz]ation|Pact|Alliance|Coalition|Council|League|"
-    r"Organi[sz]ation|Treaty|Initiative|Union|Dialogue|Partnership|Community|Entente|Arrangements)"
+    r"Organi[sz]ation|Treaty|Initiative|Union|Dialogue|Partnership|Community|Entente|Arrangements|Powers)"
 )
 _ORG_RE = re.compile(
     rf"\b((?:[A-Z][\w'\u2019\-]*\s+)(?:(?:of|for|the|and|on|in|to)\s+|[A-Z][\w'\u2019\-]*\s+){{0,6}}?){_ORG_SUFFIX}\b(?!-)(?!\s+{_ORG_SUFFIX}\b)(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'\u2019\-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w'\u2019\-]*){{0,4}})?"
