@@ -45,9 +45,9 @@ bench: $(VENV)/.dev-installed browser
 	$(BIN)/python -m benchmarks.run
 
 # Extraction scores against the gold sets (eval/README.md): the seed corpus, the shared dev set if present, real text
-# (real: the development set; holdout and final: sets the rules were not written from).
+# (real: the development set; holdout, final and blind: sets first scored before any rule was written for them).
 eval: $(VENV)/.core-installed
-	$(BIN)/python eval/score.py seed=corpus:eval/seed/gold.tsv $$( [ -d ../shared/dev-eval ] && echo dev=../shared/dev-eval/docs:../shared/dev-eval/gold.tsv ) real=eval/real/docs:eval/real/gold.tsv holdout=eval/holdout/docs:eval/holdout/gold.tsv final=eval/final/docs:eval/final/gold.tsv
+	$(BIN)/python eval/score.py seed=corpus:eval/seed/gold.tsv $$( [ -d ../shared/dev-eval ] && echo dev=../shared/dev-eval/docs:../shared/dev-eval/gold.tsv ) real=eval/real/docs:eval/real/gold.tsv holdout=eval/holdout/docs:eval/holdout/gold.tsv final=eval/final/docs:eval/final/gold.tsv blind=eval/blind/docs:eval/blind/gold.tsv
 
 # The notebooks' kernel is this venv's Python: its kernelspec (python3) goes into the venv, and the venv's
 # Jupyter folder comes first on JUPYTER_PATH, ahead of any other python3 kernel on the machine.
