@@ -23,7 +23,7 @@ texts = st.one_of(
 )
 
 
-@settings(derandomize=True, max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(derandomize=True, max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts)
 def test_extraction_never_fails_and_evidence_points_into_the_text(text):
     doc = parse_document("p.md", text)
@@ -48,7 +48,7 @@ def small_store(tmp_path_factory):
     return load_store(out)
 
 
-@settings(derandomize=True, max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(derandomize=True, max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                                       HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=80))
 def test_a_literal_parameter_is_only_ever_a_value(small_store, value):
