@@ -36,6 +36,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .corpus import Document
+from .durable import fsync_folder
 from .errors import KGError
 from .extract import Extraction, Fact, extract_document
 from .lexicon import ONTOLOGY_FILE, Entity, load_lexicon, parse_turtle, slugify
@@ -588,20 +589,6 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (where the system lets a folder be opened and synced)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def check_output_path(path: str | Path, what: str = "--out") -> None:
     """Refuse, before any work, an output file that cannot be written: a folder in its place, a file
     where a parent folder should be, or a folder that cannot be written.
@@ -653,7 +640,7 @@ def write_atomic(path: str | Path, data: bytes) -> None:
             os.close(fd)
         os.replace(tmp, path)
         tmp = None
-        _fsync_folder(path.parent)
+        fsync_folder(path.parent)
     except OSError as exc:
         raise KGError(f"cannot write: {os_reason(exc)}", path=path) from None
     finally:

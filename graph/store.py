@@ -31,6 +31,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any, Mapping, Protocol, runtime_checkable
 
+from .durable import fsync_folder
 from .errors import KGError
 
 #: the project's named graphs live under this IRI (ontology, inferred, doc/<slug>)
@@ -812,7 +813,7 @@ def _recover(path: Path) -> None:
     sib = store_siblings(path)
     if not path.exists() and sib["old"].is_dir():
         os.rename(sib["old"], path)
-        _fsync_dir(path.parent)
+        fsync_folder(path.parent)
     for kind in ("new", "old"):
         if sib[kind].exists():
             _remove_tree(sib[kind])
@@ -827,25 +828,12 @@ def _remove_tree(path: Path) -> None:
         shutil.rmtree(path)
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _fsync_tree(path: Path) -> None:
     for entry in path.iterdir():
         if entry.is_file():
             with open(entry, "rb") as fh:
                 os.fsync(fh.fileno())
-    _fsync_dir(path)
+    fsync_folder(path)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -884,7 +872,7 @@ def _swap_in(new: Path, path: Path) -> None:
         os.rename(path, sib["old"])
         os.rename(new, path)  # killed between the two: the next build or read puts the old one back
         new = sib["old"]
-    _fsync_dir(path.parent)
+    fsync_folder(path.parent)
     if new.exists():
         _remove_tree(new)
 
