@@ -456,8 +456,8 @@ def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matc
             if not name or all(w in _GENERIC_NAME_WORDS for w in name.split()):
                 continue
             known_name = m.by_name.get(name_key(name))
-            if known_name and m.lex.entities[known_name].kind == "Country":
-                continue  # "United States Naval Station Guantanamo Bay": the country is no name of a base
+            if known_name and (m.lex.entities[known_name].kind == "Country" or m.lex.entities[known_name].is_org):
+                continue  # "United States Naval Station X", "a NATO air base": a country or alliance names no base
             if re.fullmatch(r"Field", mt.group(2)) and not (m.by_name.get(name_key(f"{name} Field"))):
                 # "Lajes Field" is a base, "Oil Field" is not: a bare "Field" name needs a military context
                 if not re.search(r"\b(?:air|base|military|force|airfield|squadron|wing)\b", text, re.I):
