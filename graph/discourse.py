@@ -6,7 +6,7 @@ Within a section, a referring word resolves to the most recent compatible mentio
 the entity its heading names, then to the one the document title names.
 
 >>> d = Discourse()
->>> d.start_section(["nato"], ["nato"])
+>>> d.start_section(["nato"])
 >>> d.resolve("base") is None, d.resolve("org")
 (True, 'nato')
 >>> d.saw("ramstein-air-base", "base", 3); d.resolve("any")
@@ -50,7 +50,7 @@ class Discourse:
         self.heading = []
         self.group = None
 
-    def start_section(self, heading_entities, _unused=None):
+    def start_section(self, heading_entities):
         """A new section: forget the previous section's mentions, remember the heading's."""
         self.heading = [_entry(e) for e in heading_entities]
         self.recent = []

@@ -15,7 +15,6 @@ evidence and the name of the rule that read it.
 from __future__ import annotations
 
 import bisect
-import os as _os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -666,7 +665,6 @@ def _year_after(text: str, pos: int, limit: int = 40) -> int | None:
 # --------------------------------------------------------------------------- extraction
 
 _JOIN_CUE = re.compile(r"\b(?:join(?:s|ed)?|acceded?|accession|admi(?:tted|ssion)|rejoin(?:s|ed)?)\b", re.I)
-_SKIP = set(_os.environ.get("KG_SKIP", "").split(","))
 _PARSE_KINDS = ("Country", "Organization", "MilitaryAlliance", "MilitaryBase", "AirBase", "NavalBase")
 
 
@@ -822,7 +820,7 @@ class _Reader:
 
     def fact(self, s: Sentence, subj: str, prop: str, obj: str, rule: str, start_year=None, end_year=None,
              antecedent: int | None = None):
-        if rule in _SKIP or subj == obj or (subj, prop, obj, s.index) in self.seen:
+        if subj == obj or (subj, prop, obj, s.index) in self.seen:
             return  # one piece of evidence per fact and sentence: the first rule that read it
         self.seen.add((subj, prop, obj, s.index))
         ev = Evidence(self.doc.path, s.start, s.end, self.doc.text[s.start:s.end], s.section, rule)
