@@ -95,7 +95,7 @@ _BASE_PREFIX = (
     r"R[A-Z]{1,2}AF(?:\s+Base)?|CFB|NAS|NAVSTA|NSA|NSF|JB|Naval\s+Air\s+Facility|Naval\s+Submarine\s+Base|"
     r"Marine\s+Corps\s+(?:Air\s+Station|Base)|Combat\s+Outpost|Camp\s+de\s+la|Camp\s+de|"
     r"Base\s+A[ée]rienne|Base\s+A[ée]rea|Base\s+Navale|Air\s+Station|Naval\s+Base|Navy\s+Base|Naval\s+Air\s+Base|"
-    r"NATO\s+Air\s+Base|" + _BASE_PREFIX[3:]
+    r"NATO\s+Air\s+Base|Fleet\s+Activities|" + _BASE_PREFIX[3:]
 )
 #: "the Tariq bin Ziyad base", "the Incirlik base": a proper name before a lowercase "base"
 _LOWER_BASE_RE = re.compile(rf"\b({_NAME})\s+(base|airbase|air\s+base|naval\s+base|military\s+base)\b(?!\s+[A-Z])")
@@ -346,6 +346,18 @@ def _strip_leading(name: str, m: _Matcher, any_form: bool = False) -> tuple[str,
     return " ".join(words), dropped
 
 
+def _strip_country_words(name: str, drop: int, m: _Matcher) -> tuple[str, int]:
+    """Drop leading countries and services, however many words they take: "a United States Navy naval
+    base", "a United States Space Force base" describe a base, they do not name it."""
+    lead = m.name_re.match(name)
+    while name and lead and m.lex.entities[m.forms[lead.group(0)][0]].kind == "Country":
+        cut = len(name) - len(name[lead.end():].lstrip())
+        drop += cut
+        name = name[cut:]
+        lead = m.name_re.match(name)
+    return name, drop
+
+
 def _base_kind(label: str) -> str:
     low = label.lower()
     if re.search(r"air|airfield|airbase", low):
@@ -429,14 +441,7 @@ def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matc
         eid = _resolve_pattern_entity(label, _base_kind(label), ents, m)
         add(mt.start(1), mt.end(1), eid, (ents.get(eid) or m.lex.entities[eid]).kind, "pattern", 0)
     for mt in _LOWER_BASE_RE.finditer(text):
-        name, drop = _strip_leading(mt.group(1), m)
-        lead = m.name_re.match(name)
-        while name and lead and m.lex.entities[m.forms[lead.group(0)][0]].kind == "Country":
-            # "a United States Space Force base": the country and its service describe, they do not name
-            cut = len(name) - len(name[lead.end():].lstrip())
-            drop += cut
-            name = name[cut:]
-            lead = m.name_re.match(name)
+        name, drop = _strip_country_words(*_strip_leading(mt.group(1), m), m)
         if not name or all(w in _GENERIC_NAME_WORDS for w in name.split()):
             continue
         known = m.by_name.get(name_key(name))
@@ -451,7 +456,7 @@ def find_mentions(text: str, state: _DocState, ents: dict[str, Entity], m: _Matc
         for mt in rx.finditer(text):
             if _UNIT_AFTER.match(text[mt.end():]):
                 continue
-            name, drop = _strip_leading(mt.group(1), m)
+            name, drop = _strip_country_words(*_strip_leading(mt.group(1), m), m)
             if not name or all(w in _GENERIC_NAME_WORDS for w in name.split()):
                 continue
             known_name = m.by_name.get(name_key(name))

@@ -81,6 +81,8 @@ CASES = [
      {("camp-tern", "hostsForcesOf", "united-states"), ("camp-eagle", "hostsForcesOf", "united-kingdom")}),
     ("Pituffik Space Base is a United States Space Force base located in Greenland.",
      {("pituffik-space-base", "hostsForcesOf", "united-states")}),
+    ("U.S. Fleet Activities Tern is a United States Navy naval base in Tern, Japan.",
+     {("fleet-activities-tern", "locatedIn", "japan"), ("fleet-activities-tern", "hostsForcesOf", "united-states")}),
     # filters: observers, plans, negation
     ("Brazil and Argentina are observer states to the Pact of the Seas.", set()),
     ("Bolivia hopes to join the Pact of the Seas.", set()),
