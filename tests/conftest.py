@@ -79,3 +79,14 @@ def browser():
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture(scope="session")
+def generated_corpus_200(tmp_path_factory):
+    """200 generated documents (benchmarks.generate): a build whose write phase takes a moment
+    (about 66,000 triples), for the kill tests of --out and --store."""
+    from benchmarks.generate import generate_corpus
+
+    out = tmp_path_factory.mktemp("c200")
+    generate_corpus(out, 200)
+    return out / "corpus"

@@ -399,14 +399,7 @@ def test_kg_serve_answers_refuses_updates_and_stops_cleanly_on_ctrl_c(server, bu
         if source == "graph":
             assert [p.name for p in tmpdir.iterdir()][0].startswith("kg-serve-")  # the temporary store
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, err = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate(timeout=10)
-            raise
-    assert proc.returncode == 0, err
+        out, _err = _stop_kg_serve(proc)
     assert "Stopped." in out
     assert list(tmpdir.iterdir()) == []  # temporary store and log removed
     with pytest.raises(urllib.error.URLError):

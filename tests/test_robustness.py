@@ -301,12 +301,8 @@ def test_the_next_write_removes_the_temporaries_of_a_killed_writer(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def corpus_200(tmp_path_factory) -> Path:
-    from benchmarks.generate import generate_corpus
-
-    out = tmp_path_factory.mktemp("c200")
-    generate_corpus(out, 200)
-    return out / "corpus"
+def corpus_200(generated_corpus_200) -> Path:
+    return generated_corpus_200
 
 
 @pytest.fixture(scope="module")

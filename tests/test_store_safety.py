@@ -62,13 +62,8 @@ def cli_memberships(db: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def big_corpus(tmp_path_factory) -> Path:
-    """200 generated documents: a build whose write phase takes a moment (about 66,000 triples)."""
-    from benchmarks.generate import generate_corpus
-
-    out = tmp_path_factory.mktemp("big")
-    generate_corpus(out, 200)
-    return out / "corpus"
+def big_corpus(generated_corpus_200) -> Path:
+    return generated_corpus_200
 
 
 @pytest.fixture(scope="module")
