@@ -42,7 +42,7 @@ test: $(VENV)/.dev-installed browser
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev-installed browser
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run --markdown
 
 # Extraction scores against the gold sets (eval/README.md): the seed corpus, the shared dev set if present, real text
 # (real: the development set; holdout, final and blind: sets first scored before any rule was written for them).

@@ -21,12 +21,9 @@ True
 
 from __future__ import annotations
 
-import errno
 import gc
 import hashlib
 import os
-import re
-import tempfile
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,16 +33,15 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .corpus import Document
-from .durable import fsync_folder
 from .errors import KGError
 from .extract import Extraction, Fact, extract_document
 from .lexicon import ONTOLOGY_FILE, Entity, load_lexicon, parse_turtle, slugify
 from .namespaces import AKG, AKR, AKV, ENTITIES_GRAPH, GEO, OA, ONTOLOGY_GRAPH, PREFIXES, WD, WGS, document_graph
+from .rdfio import output_format, sorted_ntriples, stable_graphs, write_atomic  # write_atomic: importable from here too
 
 #: datatype properties whose facts carry a literal object
 LITERAL_PROPS = {"startYear": XSD.gYear, "endYear": XSD.gYear}
 
-FORMATS = {".ttl": "turtle", ".trig": "trig", ".nq": "nquads", ".nt": "nt", ".jsonld": "json-ld"}
 
 
 @dataclass
@@ -427,25 +423,6 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
     return result
 
 
-def _stable_graphs(ds: Dataset) -> list[Graph]:
-    """The dataset's non-empty graphs in IRI order, blank nodes relabelled from their content
-    (canonical hashing, ``rdflib.compare``) so that two builds print the same labels. Only graphs
-    that hold blank nodes (the ontology's OWL axioms) are copied."""
-    from rdflib import BNode
-    from rdflib.compare import to_canonical_graph
-
-    out = []
-    for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
-        if len(g) == 0:
-            continue
-        if any(isinstance(t, BNode) for triple in g for t in triple):
-            canon = to_canonical_graph(g)
-            g = Graph(identifier=g.identifier)
-            g.addN((s, p, o, g) for s, p, o in canon)
-        out.append(g)
-    return out
-
-
 def _bound(g: Graph, ds: Dataset) -> Graph:
     for prefix, ns in ds.namespaces():
         g.bind(prefix, ns, override=True, replace=True)
@@ -475,10 +452,6 @@ def _trig(graphs: list[Graph], ds: Dataset) -> str:
     return "\n".join(sorted(prefixes) + blocks) + "\n"
 
 
-def _sorted_lines(lines) -> bytes:
-    return ("\n".join(sorted(set(line for line in lines if line.strip()))) + "\n").encode("utf-8")
-
-
 def _sorted_jsonld(g: Graph) -> str:
     """JSON-LD with nodes sorted by @id and every value list sorted."""
     import json
@@ -497,15 +470,15 @@ def _sorted_jsonld(g: Graph) -> str:
 def serialize(ds: Dataset, fmt: str) -> bytes:
     """Serialise deterministically: blank nodes labelled from their content, subjects and graphs sorted,
     line formats sorted line by line."""
-    graphs = _stable_graphs(ds)
+    graphs = stable_graphs(ds)
     if fmt == "turtle":
         return _union_of(graphs, ds).serialize(format="turtle").encode("utf-8")
     if fmt == "trig":
         return _trig(graphs, ds).encode("utf-8")
     if fmt == "nt":
-        return _sorted_lines(line for g in graphs for line in g.serialize(format="nt").splitlines())
+        return sorted_ntriples(line for g in graphs for line in g.serialize(format="nt").splitlines())
     if fmt == "nquads":
-        return _sorted_lines(line[:-1] + f"<{g.identifier}> ." for g in graphs
+        return sorted_ntriples(line[:-1] + f"<{g.identifier}> ." for g in graphs
                              for line in g.serialize(format="nt").splitlines() if line.strip())
     if fmt == "json-ld":
         return _sorted_jsonld(_union_of(graphs, ds)).encode("utf-8")
@@ -513,80 +486,8 @@ def serialize(ds: Dataset, fmt: str) -> bytes:
 
 
 def format_for(path: str | Path) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise KGError(f"unknown output format '{suffix}' (use one of {', '.join(FORMATS)})", path=path)
-    return FORMATS[suffix]
-
-
-#: the temporary files :func:`write_atomic` makes beside its target: hidden, named after the target
-#: and the writing process (``.kg.ttl.kg-tmp.4242.x1y2z3.tmp``), so that a later write can tell its
-#: own stale ones (their process is gone) from another writer's file
-_TMP_INFIX = ".kg-tmp."
-
-
-def _tmp_pattern(name: str) -> re.Pattern:
-    return re.compile(r"\." + re.escape(name) + re.escape(_TMP_INFIX) + r"(\d+)\.[A-Za-z0-9_]+\.tmp")
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    except (OverflowError, ValueError):  # a number no process has
-        return False
-    return True
-
-
-def remove_stale_temporaries(path: str | Path) -> list[Path]:
-    """Remove the temporary files an earlier :func:`write_atomic` of ``path`` left when it was killed
-    (its process no longer runs); return them. Other files, and a live writer's, are left alone."""
-    path = Path(path)
-    pattern = _tmp_pattern(path.name)
-    removed = []
-    try:
-        names = os.listdir(path.parent)
-    except OSError:
-        return removed
-    for name in names:
-        m = pattern.fullmatch(name)
-        if m is None or _pid_alive(int(m.group(1))):
-            continue
-        stale = path.parent / name
-        try:
-            if stale.is_file() and not stale.is_symlink():
-                stale.unlink()
-                removed.append(stale)
-        except OSError:
-            pass
-    return removed
-
-
-def os_reason(exc: OSError) -> str:
-    """The system's words for an OSError ("No space left on device"), even when it was raised bare.
-
-    >>> os_reason(OSError(errno.ENOSPC, "No space left on device"))
-    'No space left on device'
-    >>> os_reason(OSError(errno.ENOSPC))
-    'No space left on device'
-    """
-    if exc.strerror:
-        return exc.strerror
-    code = exc.errno if exc.errno is not None else (exc.args[0] if exc.args and isinstance(exc.args[0], int) else None)
-    return os.strerror(code) if code is not None else (str(exc) or type(exc).__name__)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    """Write every byte of ``data`` to the file descriptor ``fd`` (tests replace it to fake a full disk)."""
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
+    """rdflib's name for the output format of ``path`` (:func:`graph.rdfio.output_format`)."""
+    return output_format(path)
 
 
 def check_output_path(path: str | Path, what: str = "--out") -> None:
@@ -609,46 +510,6 @@ def check_output_path(path: str | Path, what: str = "--out") -> None:
         raise KGError(f"cannot write {what}: {parent} is a file, not a folder", path=path)
     if not os.access(parent, os.W_OK | os.X_OK):
         raise KGError(f"cannot write {what}: the folder {parent} is not writable", path=path)
-
-
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all: through a temporary file in the same folder,
-    flushed to disk (fsync), then renamed over ``path`` and the folder synced. A kill at any moment
-    leaves the old file or the new one; the temporary file a killed writer leaves is removed by the
-    next write of the same path. An error (a full disk, a folder in the way) is a KGError naming
-    the file, with nothing half-written left behind.
-    """
-    path = Path(path)
-    tmp = None
-    try:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except (FileExistsError, NotADirectoryError):
-            raise KGError(f"cannot write: {path.parent} is not a folder (a file is in the way)", path=path) from None
-        if path.is_dir():
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
-        remove_stale_temporaries(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{_TMP_INFIX}{os.getpid()}.", suffix=".tmp",
-                                   dir=path.parent)
-        try:
-            _write_all(fd, data)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        tmp = None
-        fsync_folder(path.parent)
-    except OSError as exc:
-        raise KGError(f"cannot write: {os_reason(exc)}", path=path) from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def write_dataset(ds: Dataset, path: str | Path) -> None:

@@ -61,7 +61,7 @@ def _check_endpoint_options(graph=None, store_dir=None, endpoint=None, update_en
     names the graph) before any work, so that a malformed one is a one-line error, not a traceback."""
     import os
 
-    from .store import chosen
+    from .stores import chosen
 
     kind, _where = chosen(graph, store_dir, endpoint)
     if kind != "endpoint":
@@ -96,7 +96,7 @@ def _check_text(value: str, what: str) -> None:
         raise KGError(f"{what} cannot be used: {reason}")
 
 
-# where the graph lives (graph/store.py): --graph FILE (default), --store DIR or --endpoint URL;
+# where the graph lives (graph/stores/): --graph FILE (default), --store DIR or --endpoint URL;
 # with none given, the environment variables KG_STORE / KG_ENDPOINT (KG_AUTH, KG_TOKEN) decide
 _STORE = typer.Option(None, "--store", help="A persistent Oxigraph store folder instead of a file (env KG_STORE).")
 _ENDPOINT = typer.Option(None, "--endpoint", help="A SPARQL 1.1 query endpoint URL (env KG_ENDPOINT).")
@@ -136,7 +136,7 @@ def build(
     from .corpus import CorpusWarning, find_documents
     from .lexicon import ONTOLOGY_FILE
     from .report import print_summary, progress_bar
-    from .store import chosen, lock_store, open_store, write_store_folder, write_to_store
+    from .stores import chosen, lock_store, open_store, write_store_folder, write_to_store
 
     try:
         with ExitStack() as held:
@@ -208,8 +208,9 @@ def query(
     token: Optional[str] = _TOKEN,
 ):
     """Run a SPARQL query (library NAME, FILE.rq or -e TEXT) over the graph and print the answer."""
-    from .query import check_timeout, get_query, make_query, parse_param_options, prepare, resolve_format, run_query
-    from .store import open_store
+    from .errors import exit_code
+    from .query import check_timeout, get_query, make_query, parse_param_options, resolve_format
+    from .stores import open_store
 
     try:
         if (name is None) == (expression is None):
@@ -219,13 +220,12 @@ def query(
         q = make_query(expression, name="-e") if expression is not None else get_query(name)
         params = parse_param_options(param)
         out_fmt = resolve_format(q, fmt)
-        prepare(q, params, limit=limit, allow_update=allow_update, allow_service=allow_service)
+        prepared = q.prepare(params, limit=limit, allow_update=allow_update, allow_service=allow_service)
         store = open_store(graph, store=store_dir, endpoint=endpoint, auth=auth, token=token)
-        result = run_query(store, q, params, timeout=timeout, limit=limit,
-                           allow_update=allow_update, allow_service=allow_service)
+        result = prepared.run(store, timeout=timeout)
         data = None if out_fmt == "table" or result.kind == "update" else result.serialize(out_fmt)
     except KGError as exc:
-        _fail(exc, getattr(exc, "exit_code", 2))
+        _fail(exc, exit_code(exc))
     try:
         if data is None:
             from .report import print_result
@@ -270,7 +270,7 @@ def export(
 ):
     """Export the entity graph (nodes: entities; edges: facts with evidence) for NetworkX, Gephi, Cytoscape."""
     from .export import FORMATS, to_networkx, write_graph
-    from .store import open_store
+    from .stores import open_store
 
     from .build import check_output_path
 
@@ -301,7 +301,7 @@ def view(
 ):
     """Write the interactive network page: one self-contained offline HTML file."""
     from .query import parse_param_options
-    from .store import open_store
+    from .stores import open_store
     from .view import view_graph, write_html
 
     from .build import check_output_path
@@ -333,7 +333,7 @@ def validate(
     token: Optional[str] = _TOKEN,
 ):
     """Check a built graph against the SHACL shapes; exit 1 on a violation."""
-    from .store import validate_source
+    from .validate_store import validate_source
     from .validate import SHAPES_FILE, format_report
 
     try:

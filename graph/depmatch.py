@@ -29,8 +29,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import KGError
+from .resources import rules_path
 
-RULES_FILE = Path(__file__).resolve().parent / "rules" / "relations.toml"
+RULES_FILE = rules_path()
 
 #: relation (ontology property) -> (roles a subject may have, roles an object may have)
 RELATION_ROLES = {

@@ -28,31 +28,14 @@ from typing import Any, Iterable
 import networkx as nx
 
 from .errors import KGError
+from .stores import open_store
 
-AKG_NS = "https://w3id.org/alliance-kg/ontology#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-SKOS_PREFLABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
-
-#: the relations exported as edges (akg:mentions and the year literals are not)
-RELATIONS = (
-    "locatedIn", "hostsForcesOf", "memberOf", "alliedWith",
-    "coversArea", "addressesThreat", "servesPurpose", "formedIn",
-)
-
-#: classes that are bookkeeping, never nodes of the entity graph
-_NOT_ENTITIES = ("Document", "Statement", "Evidence")
+from .vocab import AKG as AKG_NS, BOOKKEEPING as _NOT_ENTITIES, RDF_TYPE, RDFS_LABEL, RELATIONS, SKOS_PREFLABEL
+from .vocab import WGS_LAT, WGS_LONG, prefix_block
 
 FORMATS = ("graphml", "gexf", "json")
 
-_PREFIXES = """
-PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX wgs: <http://www.w3.org/2003/01/geo/wgs84_pos#>
-"""
+_PREFIXES = "\n" + prefix_block(("akg", "rdfs", "prov", "oa", "dcterms", "wgs"))
 
 _VALUES_RELATIONS = "VALUES ?p { " + " ".join(f"akg:{r}" for r in RELATIONS) + " }"
 
@@ -99,8 +82,8 @@ SELECT ?e ?p ?v WHERE {
 
 _ATTR_NAMES = {
     AKG_NS + "wikidata": "wikidata",
-    "http://www.w3.org/2003/01/geo/wgs84_pos#lat": "lat",
-    "http://www.w3.org/2003/01/geo/wgs84_pos#long": "lon",
+    WGS_LAT: "lat",
+    WGS_LONG: "lon",
     AKG_NS + "isoCode": "iso_code",
     AKG_NS + "startYear": "start_year",
     AKG_NS + "endYear": "end_year",
@@ -130,27 +113,11 @@ def humanize(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("-", " ").replace("_", " ").lower()
 
 
-def open_store(source):
-    """A pyoxigraph Store from a Store, a graph file (.ttl, .trig, .nt, .nq, .jsonld) or a store folder."""
-    if hasattr(source, "query"):
-        return source
-    path = Path(source)
-    if path.is_dir():
-        import pyoxigraph as ox
+def _rows(store, text: str) -> list:
+    """The solutions of one of this module's SELECT queries: ``sol["var"]`` is a term, None where unbound."""
+    from .query import make_query
 
-        try:
-            return ox.Store.read_only(str(path))
-        except (OSError, ValueError) as exc:
-            raise KGError(f"cannot open Oxigraph store: {exc}", path=path) from None
-    from .query import load_store
-
-    return load_store(path)
-
-
-def _rows(store, text: str):
-    from .query import query_store
-
-    return query_store(store, text)
+    return make_query(text, name="export").prepare().run(store).bindings()
 
 
 def _value(term) -> str | None:
@@ -301,7 +268,7 @@ def statement_edges(store) -> list[tuple[str, str, str, dict[str, Any]]]:
 
 
 def to_networkx(source) -> nx.MultiDiGraph:
-    """The entity graph of a graph file, store folder or pyoxigraph Store.
+    """The entity graph of a graph file, store folder or store (see :func:`graph.stores.open_store`).
 
     Nodes: every entity a document mentions plus every end of an exported fact.
     Edges: one per stated fact (statement node), key = relation local name.
@@ -397,11 +364,13 @@ def from_triples(triples: Iterable, store=None, base: nx.MultiDiGraph | None = N
 
 def from_construct(source, query: str) -> nx.MultiDiGraph:
     """The graph of a CONSTRUCT query's result over a graph file, store folder or Store."""
+    from .query import WrongQueryForm, resolve_query
+
     store = open_store(source)
-    result = _rows(store, query)
-    if not hasattr(result, "__iter__") or hasattr(result, "variables"):  # ASK or SELECT
-        raise KGError("the query is not a CONSTRUCT (or DESCRIBE) query; it returns no triples")
-    return from_triples(list(result), store=store)
+    result = resolve_query(query).prepare().run(store)
+    if result.kind != "graph":  # ASK or SELECT
+        raise WrongQueryForm("the query is not a CONSTRUCT (or DESCRIBE) query; it returns no triples")
+    return from_triples(result.triples(), store=store)
 
 
 def induced_by_terms(G: nx.MultiDiGraph, terms: Iterable[str]) -> nx.MultiDiGraph:
@@ -445,7 +414,7 @@ def serialize_graph(G: nx.MultiDiGraph, fmt: str) -> bytes:
 
 def write_graph(G: nx.MultiDiGraph, path: str | Path, fmt: str | None = None) -> Path:
     """Write ``G`` atomically; the format defaults to the file's extension (.graphml, .gexf, .json)."""
-    from .build import write_atomic
+    from .rdfio import write_atomic
 
     path = Path(path)
     fmt = fmt or path.suffix.lstrip(".").lower()

@@ -22,12 +22,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import OntologyError
+from .resources import lexicon_dir, ontology_path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-LEXICON_DIR = PACKAGE_DIR / "lexicon"
-PROJECT_DIR = PACKAGE_DIR.parent
-ONTOLOGY_DIR = PROJECT_DIR / "ontology"
-ONTOLOGY_FILE = ONTOLOGY_DIR / "alliances.ttl"
+LEXICON_DIR = lexicon_dir()
+ONTOLOGY_FILE = ontology_path()
+ONTOLOGY_DIR = ONTOLOGY_FILE.parent
 
 #: entity kinds (ontology class local names) that are places of military use
 BASE_KINDS = ("MilitaryBase", "AirBase", "NavalBase")
@@ -164,12 +163,12 @@ def parse_turtle(path: str | Path):
 
 def _load_concepts(path: Path) -> dict[str, Entity]:
     """Concept individuals (cooperation areas, threats, purposes, periods) from the ontology."""
-    import rdflib
     from rdflib.namespace import RDF, RDFS, SKOS
 
+    from .namespaces import AKG as akg
+    from .vocab import AKV as akv
+
     g = parse_turtle(path)
-    akg = rdflib.Namespace("https://w3id.org/alliance-kg/ontology#")
-    akv = "https://w3id.org/alliance-kg/vocab/"
     out: dict[str, Entity] = {}
     kinds = ("CooperationArea", "Threat", "Purpose", "HistoricalPeriod")
     for s in sorted(set(g.subjects(RDF.type, None))):

@@ -1,4 +1,4 @@
-"""IRIs of the ontology, the vocabularies and the data, and the prefixes users see.
+"""The rdflib view of :mod:`graph.vocab`: namespaces as rdflib ``Namespace`` objects.
 
 >>> str(AKG.locatedIn)
 'https://w3id.org/alliance-kg/ontology#locatedIn'
@@ -8,49 +8,32 @@
 
 from __future__ import annotations
 
-from rdflib import Namespace
+from rdflib import Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD, DCTERMS, PROV
 
-AKG = Namespace("https://w3id.org/alliance-kg/ontology#")  #: the ontology
-AKV = Namespace("https://w3id.org/alliance-kg/vocab/")  #: concept schemes and their concepts
-AKR = Namespace("https://w3id.org/alliance-kg/id/")  #: entities, documents, statements, evidence
-GRAPH = Namespace("https://w3id.org/alliance-kg/graph/")  #: named graphs
-OA = Namespace("http://www.w3.org/ns/oa#")
-SCHEMA = Namespace("https://schema.org/")
-GEO = Namespace("http://www.opengis.net/ont/geosparql#")
-WGS = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
-WD = Namespace("http://www.wikidata.org/entity/")
-ORG = Namespace("http://www.w3.org/ns/org#")
+from . import vocab
+from .vocab import PREFIXES
 
-ONTOLOGY_GRAPH = GRAPH["ontology"]
-INFERRED_GRAPH = GRAPH["inferred"]
-ENTITIES_GRAPH = GRAPH["entities"]  #: entities (labels, types, reference data) and facts (direct triples, statements), once
+AKG = Namespace(vocab.AKG)  #: the ontology
+AKV = Namespace(vocab.AKV)  #: concept schemes and their concepts
+AKR = Namespace(vocab.AKR)  #: entities, documents, statements, evidence
+GRAPH = Namespace(vocab.GRAPH)  #: named graphs
+OA = Namespace(vocab.OA)
+SCHEMA = Namespace(vocab.SCHEMA)
+GEO = Namespace(vocab.GEO)
+WGS = Namespace(vocab.WGS)
+WD = Namespace(vocab.WD)
+ORG = Namespace(vocab.ORG)
+
+ONTOLOGY_GRAPH = URIRef(vocab.ONTOLOGY_GRAPH)
+INFERRED_GRAPH = URIRef(vocab.INFERRED_GRAPH)
+ENTITIES_GRAPH = URIRef(vocab.ENTITIES_GRAPH)  #: entities (labels, types, reference data) and facts, once
 
 
-def document_graph(doc_slug: str):
+def document_graph(doc_slug: str) -> URIRef:
     """Named graph that holds what one document states."""
-    return GRAPH["doc/" + doc_slug]
+    return URIRef(vocab.document_graph_iri(doc_slug))
 
-
-#: prefixes bound in every output and used to compact IRIs in tables
-PREFIXES: dict[str, str] = {
-    "akg": str(AKG),
-    "akv": str(AKV),
-    "akr": str(AKR),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "owl": str(OWL),
-    "xsd": str(XSD),
-    "skos": str(SKOS),
-    "dcterms": str(DCTERMS),
-    "prov": str(PROV),
-    "oa": str(OA),
-    "schema": str(SCHEMA),
-    "geo": str(GEO),
-    "wgs": str(WGS),
-    "wd": str(WD),
-    "org": str(ORG),
-}
 
 __all__ = [
     "AKG", "AKV", "AKR", "GRAPH", "OA", "SCHEMA", "GEO", "WGS", "WD", "ORG", "PREFIXES",

@@ -31,17 +31,16 @@ from pathlib import Path
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SH, XSD
 
-from .errors import KGError, OntologyError, not_text
-from .lexicon import ONTOLOGY_DIR
+from .errors import KGError, OntologyError, QuerySyntaxError, ValidationFailed, not_text
+from .rdfio import QUAD_FORMATS, check_graph_file, rdflib_format, remote_context_hint
 from .namespaces import AKG, OA, PREFIXES
+from .resources import shapes_path
 
-SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
+SHAPES_FILE = shapes_path()
 
 #: severities in report order
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 #: graph file formats by extension
-GRAPH_FORMATS = {".ttl": "turtle", ".trig": "trig", ".nq": "nquads", ".nt": "nt", ".jsonld": "json-ld"}
-_QUAD_FORMATS = {"trig", "nquads", "json-ld"}
 
 
 @dataclass(frozen=True)
@@ -84,17 +83,6 @@ class ValidationReport:
         return not self.violations
 
 
-class ValidationFailed(KGError):
-    """The graph violates the shapes; ``report`` holds the findings."""
-
-    exit_code = 1
-
-    def __init__(self, report: ValidationReport):
-        self.report = report
-        n = len(report.violations)
-        super().__init__(
-            f"the graph does not conform to the shapes: {n} violation{'s' if n != 1 else ''}", path=report.shapes or None
-        )
 
 
 # --------------------------------------------------------------------------- loading
@@ -134,20 +122,16 @@ def union_graph(ds: Dataset) -> Graph:
 
 
 def load_graph(path: str | Path) -> Graph:
-    """Read a graph file (.ttl, .trig, .nq, .nt, .jsonld) as one graph (named graphs merged)."""
-    path = Path(path)
-    fmt = GRAPH_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise KGError(f"unknown graph format '{path.suffix}' (use one of {', '.join(GRAPH_FORMATS)})", path=path)
-    if not path.is_file():
-        raise KGError("graph file not found (build it with `kg build`)", path=path)
+    """Read a graph file (.ttl, .trig, .nq, .nt, .jsonld, ...) as one graph (named graphs merged)."""
+    path = check_graph_file(path)
+    fmt = rdflib_format(path)
     base = path.absolute().as_uri()  # relative IRIs resolve against the file, as rdflib does with a path
     try:
         # opened here, not by rdflib from a name: a file name that is not UTF-8 is read all the same
         with open(path, "rb") as fh:
             if fmt == "json-ld":  # read by Oxigraph as the other commands do: a remote @context is refused
                 return _jsonld_graph(fh, base)
-            if fmt in _QUAD_FORMATS:
+            if fmt in QUAD_FORMATS:
                 ds = Dataset()
                 ds.parse(fh, format=fmt, publicID=base)
                 return union_graph(ds)
@@ -165,7 +149,6 @@ def _jsonld_graph(fh, base: str) -> Graph:
     remote ``@context`` (rdflib's JSON-LD parser would request any URL the file names)."""
     import pyoxigraph as ox
 
-    from .query import remote_context_hint
 
     g = Graph()
     for prefix, ns in PREFIXES.items():
@@ -417,16 +400,16 @@ def run_sparql_checks(checks: list[SparqlCheck], store, data: Graph, shapes: Gra
     to each focus node (by a VALUES block, see :func:`graph.query.bind_params`), every solution is a
     result with ``?value`` (and ``?path``) as its value, and ``{?var}`` in the message is replaced by
     the solution's value for ``var``."""
-    from .query import Param, bind_params
+    from .query import NamedQuery, Param
 
     this = Param("this", "this", kind="iri")
     out = set()
     for check in checks:
+        query = NamedQuery(f"SHACL-SPARQL constraint of {check.shape}", None, check.select, params=[this])
         for focus in check.focus_nodes:
-            text = bind_params(check.select, {this: str(focus)})
-            solutions = store.query(text)
-            names = [v.value for v in solutions.variables]
-            for sol in solutions:
+            result = query.prepare({"this": str(focus)}).run(store)
+            names = result.variables
+            for sol in result.bindings():
                 values = {n: _rdflib_term(sol[n]) for n in names if sol[n] is not None}
                 value, path = values.get("value"), values.get("path")
                 messages = [_fill(m, values, focus) for m in check.messages] or \
@@ -474,7 +457,7 @@ def validate_graph(data: Graph, shapes: Graph | str | Path = SHAPES_FILE) -> Val
     if checks:
         try:
             findings += run_sparql_checks(checks, oxigraph_store(data), data, shapes)
-        except SyntaxError as exc:
+        except (SyntaxError, QuerySyntaxError) as exc:
             raise OntologyError(f"invalid shapes: SPARQL constraint: {str(exc).strip().splitlines()[0][:200]}",
                                 path=shapes_name or None) from None
     return ValidationReport(tuple(sorted(set(findings), key=Finding.sort_key)), shapes=shapes_name)

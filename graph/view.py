@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import KGError
+from .resources import template_path
 
 #: above this many nodes the layout is computed in Python and physics is off
 LAYOUT_THRESHOLD = 300
@@ -101,7 +102,7 @@ def _newlines(text: str) -> str:
 
 
 def _template() -> str:
-    return (Path(__file__).parent / "templates" / _TEMPLATE).read_text(encoding="utf-8")
+    return template_path(_TEMPLATE).read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- layout
@@ -198,7 +199,7 @@ def force_layout(nodes: list[str], edges: Iterable[tuple[str, str]], seed: int =
 
 def cached_layout(G, cache_dir: str | Path | None = None) -> dict[str, tuple[float, float]]:
     """Positions for every node of ``G``, read from / written to ``cache_dir/<graph hash>.json``."""
-    from .build import write_atomic
+    from .rdfio import write_atomic
 
     key = graph_hash(G)
     path = Path(cache_dir) / f"{key}.json" if cache_dir else None
@@ -368,7 +369,7 @@ def content_security_policy(page: str) -> str:
 def write_html(G, path: str | Path = "out/network.html", title: str = "alliance-kg network",
                cache_dir: str | Path | None = None, layout: bool | None = None) -> Path:
     """Write the page atomically; layouts are cached in ``<folder of path>/.layout-cache/``."""
-    from .build import write_atomic
+    from .rdfio import write_atomic
 
     path = Path(path)
     if cache_dir is None:
@@ -392,7 +393,9 @@ def show(graph=None, height: int = 650, title: str = "alliance-kg network", **kw
     """
     from IPython.display import HTML
 
-    if graph is None or isinstance(graph, (str, Path)) or hasattr(graph, "query"):
+    from .stores import is_store
+
+    if graph is None or isinstance(graph, (str, Path)) or is_store(graph):
         graph = view_graph(graph if graph is not None else "out/kg.ttl", **kwargs)
     return HTML(srcdoc_iframe(render_html(graph, title=title), height=height))
 
@@ -406,7 +409,8 @@ def view_graph(source="out/kg.ttl", query: str | None = None, params: dict[str, 
     A CONSTRUCT query shows its result triples; a SELECT query shows the entity graph induced by
     the IRIs its rows contain.
     """
-    from .export import from_triples, induced_by_terms, open_store, to_networkx
+    from .export import from_triples, induced_by_terms, to_networkx
+    from .stores import open_store
 
     store = open_store(source)
     base = to_networkx(store)
@@ -414,26 +418,24 @@ def view_graph(source="out/kg.ttl", query: str | None = None, params: dict[str, 
         if params:
             raise KGError("--param needs --query")
         return base
-    from .query import prepare, query_store
+    from .query import WrongQueryForm, resolve_query
 
     # graph.query binds the parameters (a VALUES block of serialised terms inside the WHERE
     # group) and refuses SPARQL Update and SERVICE: a page never changes or leaves the graph
-    q, text = prepare(query, params or {})
-    result = query_store(store, text)
-    if not hasattr(result, "__iter__"):  # ASK: a QueryBoolean
-        raise KGError(f"query '{q.name}' is an ASK query; kg view needs a CONSTRUCT or SELECT query")
-    if hasattr(result, "variables"):
-        names = [v.value for v in result.variables]
-        terms = {sol[n].value for sol in result for n in names if sol[n] is not None}
+    q = resolve_query(query)
+    result = q.prepare(params or {}).run(store)
+    if result.kind == "ask":
+        raise WrongQueryForm(f"query '{q.name}' is an ASK query; kg view needs a CONSTRUCT or SELECT query")
+    if result.kind == "select":
+        terms = {t.value for sol in result.solutions() for t in sol if t is not None}
         G = induced_by_terms(base, terms)
     else:
-        G = prune_bookkeeping(from_triples(list(result), store=store, base=base))
+        G = prune_bookkeeping(from_triples(result.triples(), store=store, base=base))
     G.graph["name"] = q.summary or q.name
     return G
 
 
-#: node types of the RDF bookkeeping (statements, evidence, documents) a network view leaves out
-BOOKKEEPING = ("Statement", "Evidence", "Document")
+from .vocab import BOOKKEEPING  # node types (statements, evidence, documents) a network view leaves out  # noqa: E402
 
 
 def prune_bookkeeping(G):

@@ -56,6 +56,48 @@ def built_trig(tmp_path_factory) -> Path:
     return out
 
 
+# --------------------------------------------------------------------------- an Oxigraph server on loopback
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 at the moment of asking."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_oxigraph(location: Path, union: bool = True):
+    """`oxigraph serve` (writable) on a free loopback port, waited for with a bounded poll; returns
+    (process, query URL). Stop it with :func:`stop`."""
+    from graph.serve import find_oxigraph, server_command, wait_ready
+
+    port = free_port()
+    cmd = server_command(find_oxigraph(), location, "127.0.0.1", port, timeout=60, writable=True)
+    if not union:
+        cmd.remove("--union-default-graph")
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        wait_ready(proc, url, deadline_s=20)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc, url
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server started by :func:`start_oxigraph` (SIGTERM, then SIGKILL after 10 s)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 # --------------------------------------------------------------------------- browser (network page tests)
 
 CHROMIUM = Path("/usr/bin/chromium")

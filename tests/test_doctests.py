@@ -1,4 +1,4 @@
-"""The short examples in the docstrings of the extraction and build modules run as tests."""
+"""The short examples in the docstrings of the extraction, build and store modules run as tests."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import importlib
 
 import pytest
 
-MODULES = ["graph.corpus", "graph.extract", "graph.depmatch", "graph.discourse", "graph.build", "graph.lexicon"]
+MODULES = ["graph.corpus", "graph.extract", "graph.depmatch", "graph.discourse", "graph.build", "graph.lexicon",
+           "graph.rdfio", "graph.stores.base", "graph.stores.memory", "graph.stores.oxigraph", "graph.stores.http",
+           "graph.stores.endpoint", "graph.stores.registry"]
 
 
 @pytest.mark.parametrize("name", MODULES)

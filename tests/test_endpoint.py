@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,10 +25,9 @@ import pytest
 
 from graph.errors import KGError
 from graph.query import list_queries, load_store, run_query
-from graph.serve import find_oxigraph, server_command, wait_ready
-from graph.store import EndpointStore, _strip_lateral, derived_urls, open_store
+from graph.stores import EndpointStore, derived_urls, open_store, strip_lateral
 
-from conftest import CORPUS, KG, ROOT, run_kg
+from conftest import CORPUS, KG, ROOT, free_port, run_kg, start_oxigraph, stop
 
 #: a value for each required parameter of the library (and the optional ones, once)
 PARAMS = {
@@ -48,38 +46,6 @@ COUNT_BOUND = """SELECT (COUNT(DISTINCT ?base) AS ?n) WHERE {
 HOSTILE = 'x" } ; DELETE WHERE { ?s ?p ?o } #'
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 COUNT_QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_oxigraph(location: Path, union: bool = True):
-    """`oxigraph serve` (writable) on a free loopback port; returns (process, query URL)."""
-    port = free_port()
-    cmd = server_command(find_oxigraph(), location, "127.0.0.1", port, timeout=60, writable=True)
-    if not union:
-        cmd.remove("--union-default-graph")
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        wait_ready(proc, url, deadline_s=20)
-    except BaseException:
-        stop(proc)
-        raise
-    return proc, url
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +124,7 @@ def test_lateral_queries_have_a_portable_form_with_the_same_answer(server, local
 
 def test_strip_lateral_keeps_strings_and_iris():
     text = 'SELECT * WHERE { LATERAL { ?s ?p "LATERAL {" } <urn:LATERAL> ?q ?o }'
-    assert _strip_lateral(text) == 'SELECT * WHERE {  { ?s ?p "LATERAL {" } <urn:LATERAL> ?q ?o }'
+    assert strip_lateral(text) == 'SELECT * WHERE {  { ?s ?p "LATERAL {" } <urn:LATERAL> ?q ?o }'
 
 
 def test_the_cli_prints_the_same_csv_for_every_library_query(server, local):

@@ -70,15 +70,15 @@ def test_edge_evidence_is_the_sentence_at_its_offsets(G):
 
 
 def test_edge_count_equals_statement_count(built_graph, G):
-    from graph.query import load_store, select_rows
+    from graph.query import load_store, query_rows
 
-    _, rows = select_rows(load_store(built_graph), """
+    rows = query_rows("""
         PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
         SELECT (COUNT(DISTINCT ?st) AS ?n) WHERE {
           VALUES ?p { akg:locatedIn akg:hostsForcesOf akg:memberOf akg:alliedWith akg:coversArea
                       akg:addressesThreat akg:servesPurpose akg:formedIn }
-          ?st akg:statementProperty ?p ; akg:statementObject ?o . FILTER isIRI(?o) }""")
-    assert G.number_of_edges() == int(rows[0]["n"]) > 0
+          ?st akg:statementProperty ?p ; akg:statementObject ?o . FILTER isIRI(?o) }""", load_store(built_graph))
+    assert G.number_of_edges() == rows[0]["n"] > 0
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

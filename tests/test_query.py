@@ -17,11 +17,27 @@ import pytest
 import graph
 from graph.errors import KGError
 from graph.query import (
+    BadOption,
+    BadParameterValue,
+    DuplicateParameter,
+    GraphNotFound,
+    MissingParameter,
     Param,
+    PreparedQuery,
+    QueryResult,
+    QuerySyntaxError,
     QueryTimeout,
+    QueryTooDeep,
+    ReadOnlyViolation,
+    ServiceRefused,
+    UnknownParameter,
+    UnknownQuery,
+    UnreadableGraph,
+    WrongQueryForm,
     bind_params,
     call_with_timeout,
     check_syntax,
+    evaluate,
     find_params,
     forbidden_operations,
     get_query,
@@ -34,9 +50,7 @@ from graph.query import (
     prepare,
     query_df,
     query_rows,
-    query_store,
     run_query,
-    select_rows,
     with_limit,
 )
 
@@ -101,11 +115,15 @@ def test_memberships_contract(store):
     assert rows(store, "memberships") == [("akr:turkey", "Turkey", "akr:nato", "NATO")]
 
 
-def test_contract_queries_keep_select_rows_working(store):
-    cols, got = select_rows(store, get_query("shared-bases").text)
-    assert cols[:2] == ["base", "baseLabel"]
+def test_contract_queries_through_a_prepared_query(store):
+    prepared = get_query("shared-bases").prepare()
+    assert isinstance(prepared, PreparedQuery) and prepared.form == "SELECT"
+    res = prepared.run(store)
+    assert res.variables[:2] == ["base", "baseLabel"]
+    got = [{v: sol[v].value for v in res.variables} for sol in res.bindings()]
     assert got[1] == {"base": AKR + "incirlik-air-base", "baseLabel": "Incirlik Air Base", "host": AKR + "turkey",
                       "hostLabel": "Turkey", "partner": AKR + "germany", "partnerLabel": "Germany"}
+    assert prepared.run(store, timeout=30).rows() == res.rows()  # reusable, with or without a time limit
 
 
 def test_bases_by_country(store):
@@ -551,7 +569,7 @@ DEEP_BRACES = "SELECT * WHERE " + "{" * 3000 + " ?s ?p ?o " + "}" * 3000
 def test_deep_nesting_is_refused_before_the_engine_sees_it(text, message):
     assert nesting_error(text) == message
     for run in (lambda: run_query(ox.Store(), text, allow_update=True), lambda: prepare(text),
-                lambda: check_syntax(text), lambda: query_store(ox.Store(), text)):
+                lambda: check_syntax(text), lambda: evaluate(ox.Store(), text)):
         with pytest.raises(KGError) as err:
             run()
         assert str(err.value) == message
@@ -649,7 +667,7 @@ def test_python_api_takes_sparql_text_and_refuses_other_forms(store):
 
 def test_python_api_is_exported():
     for name in ("query_rows", "query_df", "run_query", "QueryResult", "list_queries", "get_query", "load_store",
-                 "select_rows", "parse_metadata"):
+                 "make_query", "parse_metadata", "NamedQuery", "PreparedQuery"):
         assert hasattr(graph, name), name
 
 
@@ -660,3 +678,164 @@ def test_ask_and_formats(store):
     assert run_query(store, "ASK { akr:germany akg:memberOf akr:nato }").boolean is False
     with pytest.raises(KGError, match="--format turtle"):
         run_query(store, "shared-bases").serialize("turtle")
+
+
+# --------------------------------------------------------------------------- typed errors
+
+
+def test_each_failure_has_its_own_error_type(store):
+    cases = [
+        (UnknownQuery, r"unknown query 'shared-base'", lambda: get_query("shared-base")),
+        (UnknownQuery, "query file not found", lambda: get_query("somewhere/missing.rq")),
+        (UnknownQuery, "holds a path separator", lambda: get_query("../queries/shared-bases")),
+        (MissingParameter, "missing parameter 'partner'", lambda: run_query(store, "bases-shared-with")),
+        (UnknownParameter, "unknown parameter 'x'", lambda: run_query(store, "shared-bases", {"x": "1"})),
+        (DuplicateParameter, "parameter 'entity_iri' given twice",
+         lambda: run_query(store, "entity-facts", {"entity": "akr:turkey", "entity_iri": "akr:nato"})),
+        (BadParameterValue, "not an IRI", lambda: run_query(store, "entity-facts", {"entity_iri": "no-scheme"})),
+        (QuerySyntaxError, "SPARQL syntax error at line 1", lambda: run_query(store, "SELECT ?x WHERE { ?x")),
+        (QueryTooDeep, "query nested too deeply", lambda: run_query(store, DEEP_BRACES)),
+        (ReadOnlyViolation, r"SPARQL update \(DELETE\)", lambda: run_query(store, "DELETE WHERE { ?s ?p ?o }")),
+        (ServiceRefused, "SERVICE: refused", lambda: run_query(store, "SELECT * { SERVICE <http://127.0.0.1:9/> {} }")),
+        (WrongQueryForm, "query_rows answers SELECT queries; this one is ASK",
+         lambda: query_rows("ASK { ?s ?p ?o }", store)),
+        (BadOption, "--timeout must be a number", lambda: run_query(store, "shared-bases", timeout=0)),
+        (BadOption, "--limit must be 0 or more", lambda: run_query(store, "shared-bases", limit=-1)),
+        (BadOption, "--format turtle is not for SELECT", lambda: run_query(store, "shared-bases").serialize("turtle")),
+        (QueryTimeout, "timed out after 0.3 seconds",
+         lambda: run_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", timeout=0.3)),
+    ]
+    for cls, message, call in cases:
+        with pytest.raises(cls, match=message) as err:
+            call()
+        assert type(err.value) is cls and isinstance(err.value, KGError), (cls, message)
+    assert issubclass(QueryTooDeep, QuerySyntaxError)  # a notebook catching syntax errors catches both
+
+
+def test_graph_file_errors_have_their_own_types(tmp_path):
+    with pytest.raises(GraphNotFound, match="graph file not found"):
+        load_store(tmp_path / "kg.ttl")
+    (tmp_path / "kg.xyz").write_text("", encoding="utf-8")
+    with pytest.raises(UnreadableGraph, match="unknown graph format '.xyz'"):
+        load_store(tmp_path / "kg.xyz")
+    (tmp_path / "bad.ttl").write_text("<urn:a> <urn:b> .\n", encoding="utf-8")
+    with pytest.raises(UnreadableGraph, match="malformed graph"):
+        load_store(tmp_path / "bad.ttl")
+
+
+def test_an_error_inside_a_forked_child_keeps_its_type():
+    from graph.errors import QueryFailed
+
+    st = ox.Store()  # one triple, so Oxigraph does not skip the SERVICE for an empty join
+    st.add(ox.Quad(ox.NamedNode("http://a/s"), ox.NamedNode("http://a/p"), ox.Literal("x")))
+    text = "SELECT * WHERE { ?s ?p ?o . SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"  # nothing listens
+    messages = []
+    for timeout in (None, 20):  # in process, then in a forked child
+        with pytest.raises(QueryFailed) as err:
+            run_query(st, text, allow_service=True, timeout=timeout)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1] and messages[0].startswith("query failed: ")
+
+
+def test_errors_pickle_whole():
+    import pickle
+
+    exc = pickle.loads(pickle.dumps(UnknownParameter("unknown parameter 'x'", path="q.rq", line=3)))
+    assert type(exc) is UnknownParameter and (exc.message, exc.path, exc.line) == ("unknown parameter 'x'", "q.rq", 3)
+    assert str(exc) == "q.rq:3: unknown parameter 'x'"
+
+
+def test_one_table_of_exit_codes_covers_every_error():
+    import inspect
+
+    import graph.errors as errors
+
+    classes = [c for _, c in inspect.getmembers(errors, inspect.isclass) if issubclass(c, KGError)]
+    assert len(classes) > 15 and set(classes) == set(errors.EXIT_CODES)
+    codes = {c.__name__: errors.exit_code(c.__new__(c)) for c in classes}
+    assert {name: code for name, code in codes.items() if code != 2} == {"QueryTimeout": 3, "ValidationFailed": 1}
+    assert errors.exit_code(ValueError("not ours")) == 1
+
+
+# --------------------------------------------------------------------------- prepared queries and results
+
+
+def test_a_prepared_query_runs_on_many_stores_and_refuses_writes_to_a_read_only_one(built_graph):
+    from graph.stores import PyoxigraphStore
+
+    prepared = get_query("bases-shared-with").prepare({"partner": "Germany"})
+    assert prepared.text.count('VALUES (?_partner) { ("Germany") }') == 1
+    a, b = load_store(built_graph), PyoxigraphStore(load_store(built_graph), "store test", fork_safe=False)
+    expected = [("Incirlik Air Base", "Germany")]
+    for st in (a, b):  # a pyoxigraph Store (timeout in a child) and a project store (timeout in a thread)
+        for timeout in (None, 30):
+            assert [(r["baseLabel"], r["partnerLabel"]) for r in prepared.run(st, timeout=timeout).rows()] == expected
+    read_only = PyoxigraphStore(load_store(built_graph), "store test", read_only=True)
+    n = len(read_only)
+    update = make_query("DELETE WHERE { ?s ?p ?o }").prepare(allow_update=True)
+    assert update.form == "UPDATE"
+    with pytest.raises(ReadOnlyViolation, match="store test is opened for reading only"):
+        update.run(read_only)
+    assert len(read_only) == n
+
+
+def test_rdflib_graph_as_the_source():
+    import rdflib
+
+    g = rdflib.Graph()
+    g.add((rdflib.URIRef(AKR + "turkey"), rdflib.RDFS.label, rdflib.Literal("Turkey")))
+    assert query_rows("SELECT ?l WHERE { akr:turkey rdfs:label ?l }", g) == [{"l": "Turkey"}]
+    ds = rdflib.Dataset()
+    ds.graph(rdflib.URIRef("urn:g")).add((rdflib.URIRef(AKR + "nato"), rdflib.RDFS.label, rdflib.Literal("NATO")))
+    assert query_rows("SELECT ?l WHERE { akr:nato rdfs:label ?l }", ds) == [{"l": "NATO"}]
+
+
+def _tricky_store():
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    objects = [ox.Literal('x\x01\x7f\u2028"\\\n\t\r\x08\x0c/é😀\x00\x1f'), ox.Literal("1", datatype=ox.NamedNode(xsd + "integer")),
+               ox.Literal("hi", language="en-US"), ox.Literal("s", datatype=ox.NamedNode(xsd + "string")),
+               ox.Literal("dir", language="ar", direction=ox.BaseDirection.RTL), ox.BlankNode("b2"),
+               ox.Triple(ox.NamedNode("http://x/"), ox.NamedNode("http://y/"), ox.Literal("z")),
+               ox.NamedNode("http://a/é?q=%3C")]
+    st = ox.Store()
+    for i, o in enumerate(objects):
+        st.add(ox.Quad(ox.BlankNode("b1"), ox.NamedNode("http://p/"), o, ox.NamedNode(f"urn:g{i % 2}")))
+    return st
+
+
+@pytest.mark.parametrize("text", ["SELECT ?s ?o ?unbound WHERE { ?s ?p ?o } ORDER BY ?o", "SELECT * WHERE {}",
+                                  "SELECT * WHERE { ?s ?p ?o FILTER(false) }",
+                                  "SELECT ?o (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?o ORDER BY ?o"])
+def test_results_are_written_on_demand_byte_for_byte_as_pyoxigraph_writes_them(text):
+    st = _tricky_store()
+    res = run_query(st, text)
+    engine = st.query(text, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON)
+    assert res.data == res.serialize("json") == engine
+    for fmt, name in (("csv", "CSV"), ("tsv", "TSV"), ("xml", "XML")):
+        again = ox.parse_query_results(engine, ox.QueryResultsFormat.JSON)
+        assert res.serialize(fmt) == again.serialize(format=getattr(ox.QueryResultsFormat, name)), fmt
+    back = QueryResult("select", engine)  # read back from the bytes: the same answer
+    assert (back.variables, back.solutions(), back.rows()) == (res.variables, res.solutions(), res.rows())
+    assert back == res and len(back) == len(res) == len(res.solutions())
+
+
+def test_results_pickle_and_count_without_reading_again(store):
+    import pickle
+
+    res = run_query(store, "shared-bases")
+    assert len(res) == 3 and res._data is None  # counted without writing (or reading) any bytes
+    again = pickle.loads(pickle.dumps(res))
+    assert again == res and again.rows(compact=True) == res.rows(compact=True)
+    graph_res = run_query(store, "entity-subgraph", {"entity_iri": "akr:turkey"})
+    assert len(graph_res) == len(graph_res.triples()) == graph_res.data.count(b"\n") > 20
+    assert pickle.loads(pickle.dumps(graph_res)) == graph_res
+
+
+@pytest.mark.parametrize("module", ["graph.query", "graph.query.library", "graph.query.sparqltext",
+                                    "graph.query.params", "graph.query.results", "graph.query.run"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0, result

@@ -282,8 +282,29 @@ def test_one_query_source(built_graph):
     assert "give one query" in fails("shared-bases", "-e", "ASK {}", "-g", built_graph)
 
 
-def test_readme_documents_querying():
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "## Querying with SPARQL" in text
-    section = text.split("## Querying with SPARQL", 1)[1]
-    assert section.count("kg query") >= 3
+def test_docs_document_querying():
+    """The README shows a query and sends the reader to docs/queries.md, which shows several."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "kg query" in readme and "docs/queries.md" in readme
+    text = (ROOT / "docs" / "queries.md").read_text(encoding="utf-8")
+    assert text.count("kg query") >= 3
+
+
+@pytest.mark.parametrize("args, error, message", [
+    (["shared-base"], "UnknownQuery", "error: unknown query 'shared-base'"),
+    (["bases-shared-with"], "MissingParameter", "error: missing parameter 'partner'"),
+    (["shared-bases", "-p", "x=1"], "UnknownParameter", "error: unknown parameter 'x'"),
+    (["entity-facts", "-p", "entity=akr:a", "-p", "entity_iri=akr:b"], "DuplicateParameter",
+     "error: parameter 'entity_iri' given twice"),
+    (["-e", "SELECT ?x WHERE {"], "QuerySyntaxError", "error: SPARQL syntax error at line 1"),
+    (["-e", "CLEAR DEFAULT"], "ReadOnlyViolation", "error: '-e' is a SPARQL update (CLEAR)"),
+    (["shared-bases", "--timeout", "0"], "BadOption", "error: --timeout must be a number of seconds above 0"),
+    (["-e", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", "--timeout", "1"], "QueryTimeout",
+     "error: query timed out after 1 seconds"),
+])
+def test_exit_status_comes_from_the_table_of_error_types(built_graph, args, error, message):
+    import graph.errors as errors
+
+    code = errors.EXIT_CODES[getattr(errors, error)]
+    assert code == (3 if error == "QueryTimeout" else 2)  # the codes `kg query` has always given
+    assert fails(*args, "-g", built_graph, code=code).startswith(message)

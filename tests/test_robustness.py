@@ -224,12 +224,12 @@ def _enospc(fd, data):
 def test_a_full_disk_is_one_line_and_leaves_the_old_file(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    import graph.build
+    import graph.rdfio
     from graph.cli import app
 
     out = tmp_path / "kg.ttl"
     out.write_bytes(b"the previous build\n")
-    monkeypatch.setattr(graph.build, "_write_all", _enospc)
+    monkeypatch.setattr(graph.rdfio, "_write_all", _enospc)
     r = CliRunner().invoke(app, ["build", "--corpus", str(CORPUS), "--out", str(out), "-q"])
     assert r.exit_code == 2, (r.output, r.exception)
     assert r.exception is None or isinstance(r.exception, SystemExit)
@@ -241,8 +241,9 @@ def test_a_full_disk_is_one_line_and_leaves_the_old_file(tmp_path, monkeypatch):
 
 def test_a_full_disk_raised_bare_still_names_the_cause(tmp_path, monkeypatch):
     import graph.build
+    import graph.rdfio
 
-    monkeypatch.setattr(graph.build, "_write_all", lambda fd, data: (_ for _ in ()).throw(OSError(errno.ENOSPC)))
+    monkeypatch.setattr(graph.rdfio, "_write_all", lambda fd, data: (_ for _ in ()).throw(OSError(errno.ENOSPC)))
     with pytest.raises(KGError, match="No space left on device"):
         graph.build.write_atomic(tmp_path / "x.json", b"{}")
     assert list(tmp_path.iterdir()) == []

@@ -14,7 +14,7 @@ import pytest
 
 from graph.errors import KGError
 from graph.query import list_queries, load_store, run_query
-from graph.store import GRAPH_NS, GraphStore, OxigraphStore, chosen, disk_store, open_store
+from graph.stores import GRAPH_NS, OxigraphStore, Store, chosen, disk_store, open_store
 
 from conftest import CORPUS, run_kg
 from test_endpoint import COUNT_BOUND, LIBRARY
@@ -47,7 +47,7 @@ def quads(db) -> dict[str, int]:
 def test_stores_share_one_interface(built_store):
     db, trig = built_store
     for st in (open_store(store=db), open_store(graph=trig), open_store(endpoint="http://127.0.0.1:1/query")):
-        assert isinstance(st, GraphStore)
+        assert isinstance(st, Store)
 
 
 def test_rebuild_replaces_graphs_and_never_duplicates(tmp_path):

@@ -29,8 +29,8 @@ import pytest
 
 from graph.errors import KGError
 from graph.query import run_query
-from graph.store import (EndpointRedirect, EndpointStore, StoreLock, disk_store, lock_store, store_siblings,
-                         write_store_folder)
+from graph.stores import (EndpointRedirect, EndpointStore, StoreLock, disk_store, lock_store, store_siblings,
+                          write_store_folder)
 
 from conftest import CORPUS, KG, ROOT, run_kg
 
@@ -239,7 +239,7 @@ def test_a_swap_stopped_between_its_two_renames_is_undone(stores, tmp_path):
 
 
 def test_the_two_rename_swap_where_no_atomic_exchange_is_offered(stores, tmp_path, monkeypatch):
-    import graph.store as store_module
+    import graph.stores.oxigraph as store_module
     from rdflib import Dataset, URIRef
 
     db = _copy_store(stores["old"], tmp_path / "db")

@@ -247,7 +247,7 @@ def test_kg_validate_reads_trig(built_trig):
 def test_kg_validate_bad_input(tmp_path):
     r = run_kg("validate", "--graph", tmp_path / "missing.ttl")
     assert r.returncode == 2
-    assert r.stderr.strip() == f"error: {tmp_path / 'missing.ttl'}: graph file not found (build it with `kg build`)"
+    assert r.stderr.strip() == f"error: {tmp_path / 'missing.ttl'}: graph file not found; build it first with `kg build` (or pass --graph FILE)"
     bad = tmp_path / "bad.ttl"
     bad.write_text("@prefix a: <http://x/> .\na:b a:c .\na:d a:e\n", encoding="utf-8")
     r = run_kg("validate", "--graph", bad)

@@ -1,0 +1,46 @@
+"""SHACL validation of the graph a store holds (a store folder, an endpoint), beside :mod:`graph.validate`.
+
+>>> report, name = validate_source("ontology/shapes.ttl", store="out/kg.db")   # doctest: +SKIP
+>>> name                                                                     # doctest: +SKIP
+'store out/kg.db'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def validate_store(source, shapes) -> Any:
+    """SHACL-validate the union graph of a store (see :func:`graph.validate.validate_file`).
+
+    >>> validate_store(open_store(store="out/kg.db"), "ontology/shapes.ttl").conforms   # doctest: +SKIP
+    True
+    """
+    from .rdfio import rdflib_graph
+    from .validate import ValidationReport, load_shapes, validate_graph
+
+    shapes_name, shapes_graph = str(shapes), load_shapes(shapes)
+    report = validate_graph(rdflib_graph(source), shapes_graph)
+    return ValidationReport(report.findings, shapes=shapes_name)
+
+
+def validate_source(shapes, graph: str | Path | None = None, **options) -> tuple[Any, str]:
+    """SHACL-validate the graph the options name (see :func:`graph.stores.open_store`): (report, its
+    description). A graph file is parsed by rdflib directly (:func:`graph.validate.validate_file`); a
+    store folder or an endpoint gives its union graph.
+
+    >>> report, name = validate_source("ontology/shapes.ttl", "out/kg.ttl")   # doctest: +SKIP
+    """
+    from .stores import chosen, open_store
+
+    kind, where = chosen(graph, options.get("store"), options.get("endpoint"), options.get("env"))
+    if kind in ("graph", "default") and not Path(where).is_dir():
+        from .validate import validate_file
+
+        return validate_file(where, shapes), where
+    source = open_store(graph, **options)
+    try:
+        return validate_store(source, shapes), source.description
+    finally:
+        source.close()
