@@ -12,7 +12,10 @@ What it lets through, and what it answers itself (short ``text/plain`` bodies):
   same query. The answer is read whole before it is sent: a query that runs past the time
   limit is a 503 with a message, never a 200 cut short.
 * ``/update`` and every write to ``/store``: 403 (the server is read-only).
-* ``GET``/``HEAD`` of ``/store``, the query page ``/`` and its three files: passed through.
+* ``GET``/``HEAD`` of ``/store``: passed through.
+* The project's query page ``/`` with its files, ``/library`` (the query library; ``/library/NAME``
+  runs one, its parameters bound by the server) and ``/entity?iri=`` (an entity's description):
+  answered by the front itself (:mod:`graph.page`), ``GET``/``HEAD`` only.
 * Anything else: 404 (or 405 for another method).
 
 Requests from other web origins are refused with 403 before anything else: an ``Origin``
@@ -50,8 +53,6 @@ MAX_ANSWER_BYTES = 256 * 2**20
 SPOOL_BYTES = 8 * 2**20
 #: what Oxigraph writes at the end of a 200 answer when its time limit stops the query
 CANCELLED = b"The SPARQL operation has been cancelled"
-#: paths of Oxigraph's query page, passed through for GET and HEAD
-PAGE_PATHS = frozenset({"/", "/yasgui.min.js", "/yasgui.min.css", "/logo.svg"})
 QUERY_PATHS = frozenset({"/query", "/sparql"})
 QUERY_TYPES = ("application/sparql-query", "application/x-www-form-urlencoded")
 #: response headers of Oxigraph not passed on (hop-by-hop, or set by the front)
@@ -239,10 +240,11 @@ class Front:
             if method not in ("GET", "HEAD"):
                 raise Refused(403, "The server is read-only")
             return self.forward(environ, method, self.as_sent(environ))
-        if path in PAGE_PATHS:
-            if method not in ("GET", "HEAD"):
-                raise Refused(405, f"{method} {path} is not supported", [("Allow", "GET, HEAD")])
-            return self.forward(environ, method, self.as_sent(environ))
+        from . import page  # the query page, the library and the entity pages (graph/page): answered here
+
+        answer = page.route(self, environ, method, path)
+        if answer is not None:
+            return answer
         raise Refused(404, f"{path[:200]} is not a path of this server (the query endpoint is /query)")
 
     def _read_body(self, environ: dict) -> bytes:

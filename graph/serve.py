@@ -37,6 +37,7 @@ from threading import Thread
 from typing import Callable
 
 from .errors import KGError
+from . import vocab
 
 DEFAULT_BIND = "127.0.0.1:7878"
 DEFAULT_TIMEOUT = 30  #: seconds a query may run on the server
@@ -50,6 +51,8 @@ FRONT_THREADS = 8
 STORE_CHECK_S = 1.0
 #: how many times a new store folder that does not start is tried before kg serve gives up on it
 STORE_ATTEMPTS = 3
+#: how many private ports Oxigraph is started on when another program takes the one picked for it
+PORT_ATTEMPTS = 3
 PR_SET_PDEATHSIG = 1  #: <linux/prctl.h>
 
 
@@ -93,32 +96,63 @@ def endpoint_url(host: str, port: int) -> str:
 
 def curl_line(url: str) -> str:
     """A ready-to-paste curl command that asks the endpoint a small question."""
-    q = "SELECT ?base ?partner WHERE { ?base <https://w3id.org/alliance-kg/ontology#hostsForcesOf> ?partner }"
+    q = f"SELECT ?base ?partner WHERE {{ ?base <{vocab.AKG}hostsForcesOf> ?partner }}"
     return (f"curl -s {url} -H 'Content-Type: application/sparql-query' "
             f"-H 'Accept: text/csv' --data '{q}'")
 
 
 def load_into(oxigraph: str, graph: Path, location: Path) -> None:
     """Bulk-load a graph file into a store folder with ``oxigraph load``."""
-    if not graph.is_file():
-        raise KGError("graph file not found; build it first with `kg build` (or pass --graph FILE)", path=graph)
-    from .query import RDF_FORMATS
+    from .rdfio import check_graph_file
 
-    if graph.suffix.lower() not in RDF_FORMATS:
-        raise KGError(f"unknown graph format '{graph.suffix}' (use .ttl, .trig, .nt, .nq or .jsonld)", path=graph)
-    proc = subprocess.run([oxigraph, "load", "--location", str(location), "--file", str(graph)],
-                          capture_output=True, text=True, preexec_fn=_child_setup())
-    if proc.returncode != 0:
-        msg = (proc.stderr or proc.stdout).strip().splitlines()
-        raise KGError(f"oxigraph load failed: {msg[-1] if msg else proc.returncode}", path=graph)
-
-
-def _last_line(log: Path | None) -> str:
+    check_graph_file(graph)
     try:
-        lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines() if log else []
-    except OSError:
-        lines = []
-    return lines[-1] if lines else "no message"
+        proc = subprocess.run([oxigraph, "load", "--location", str(location), "--file", str(graph)],
+                              capture_output=True, text=True, errors="replace", env=child_env(),
+                              preexec_fn=_child_setup())
+    except OSError as exc:
+        raise KGError(f"cannot run the Oxigraph server {oxigraph}: {exc.strerror or exc}") from None
+    if proc.returncode != 0:
+        raise KGError(f"cannot load the graph: {oxigraph_message(proc.stderr + proc.stdout)}", path=graph)
+
+
+def child_env() -> dict[str, str]:
+    """The environment of the Oxigraph processes: this one, without Rust backtraces (a failure is
+    then one ``Error: ...`` line, whatever ``RUST_BACKTRACE`` the user set).
+
+    >>> child_env()["RUST_BACKTRACE"], child_env()["RUST_LIB_BACKTRACE"]
+    ('0', '0')
+    """
+    return {**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
+
+
+def oxigraph_message(output: str) -> str:
+    """The one line that says why an Oxigraph command failed, from what it wrote (never a backtrace).
+
+    >>> oxigraph_message("Error: Address already in use (os error 98)\\n\\nStack backtrace:\\n   7: _start")
+    'its address is already in use'
+    >>> oxigraph_message("Error while loading file x.ttl: Parser error at line 1: bad\\nError: One or more files")
+    'not valid RDF: Parser error at line 1: bad'
+    """
+    lines = [line.strip() for line in output.split("Stack backtrace:", 1)[0].splitlines() if line.strip()]
+    errors = [line[len("Error: "):] for line in lines if line.startswith("Error: ")]
+    if any("address already in use" in line.lower() for line in lines):
+        return "its address is already in use"
+    parse = next((line for line in lines if "Parser error" in line), None)
+    if parse is not None:
+        return "not valid RDF: " + parse[parse.index("Parser error"):]
+    if any(word in line for line in errors for word in ("CURRENT", "MANIFEST", "Corruption")):
+        return f"not an Oxigraph store folder, or a damaged one ({errors[0]})"
+    return errors[0] if errors else (lines[-1] if lines else "no message")
+
+
+def _log_message(log: Path | None, offset: int = 0) -> str:  # why the server writing log from offset on stopped
+    try:
+        with open(log, "rb") as fh:  # type: ignore[arg-type]
+            fh.seek(offset)
+            return oxigraph_message(fh.read().decode("utf-8", "replace"))
+    except (OSError, TypeError):
+        return "no message"
 
 
 def _exit_text(code: int | None) -> str:
@@ -149,14 +183,16 @@ def _stop(signum, frame) -> None:  # SIGTERM: stop like Ctrl-C
     raise KeyboardInterrupt
 
 
-def wait_ready(proc: subprocess.Popen, url: str, deadline_s: float = 20.0, log: Path | None = None) -> None:
-    """Poll the endpoint with ``ASK {}`` until it answers (bounded), or fail with the server's output."""
+def wait_ready(proc: subprocess.Popen, url: str, deadline_s: float = 20.0, log: Path | None = None,
+               offset: int = 0) -> None:
+    """Poll the endpoint with ``ASK {}`` until it answers (bounded), or fail with the server's output
+    (what it wrote to ``log`` from ``offset`` on)."""
     probe = url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
     end = time.monotonic() + deadline_s
     direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy from the environment
     while time.monotonic() < end:
         if proc.poll() is not None:
-            raise KGError(f"the Oxigraph server stopped at start (exit {proc.returncode}): {_last_line(log)}")
+            raise KGError(f"the Oxigraph server stopped at start (exit {proc.returncode}): {_log_message(log, offset)}")
         try:
             with direct.open(probe, timeout=1) as resp:
                 if resp.status == 200:
@@ -240,6 +276,37 @@ def sweep_stale_folders(root: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def start_server(oxigraph: str, location: Path, timeout: int, log: Path,
+                 setup: Callable[[], None] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start ``oxigraph serve-read-only`` of ``location`` on a free private loopback port and wait until
+    it answers: (process, base URL). Its output goes to ``log``; a port another program took between
+    the pick and the bind is retried on another one (:data:`PORT_ATTEMPTS` in all).
+
+    >>> start_server(find_oxigraph(), Path("out/kg.db"), 30, Path("/tmp/oxigraph.log"))  # doctest: +SKIP
+    (<Popen: returncode: None args: [...]>, 'http://127.0.0.1:41537')
+    """
+    for _ in range(PORT_ATTEMPTS):
+        private = free_loopback_port()
+        offset = log.stat().st_size if log.exists() else 0
+        try:
+            with open(log, "ab") as err:
+                child = subprocess.Popen(server_command(oxigraph, location, "127.0.0.1", private, timeout),
+                                         stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT,
+                                         env=child_env(), preexec_fn=setup)
+        except OSError as exc:
+            raise KGError(f"cannot run the Oxigraph server {oxigraph}: {exc.strerror or exc}") from None
+        child.log_offset = offset  # type: ignore[attr-defined]  # where its own output starts
+        try:
+            wait_ready(child, f"http://127.0.0.1:{private}/query", log=log, offset=offset)
+            return child, f"http://127.0.0.1:{private}"
+        except BaseException as exc:
+            _end(child)
+            if not isinstance(exc, KGError) or "already in use" not in str(exc):
+                raise
+    raise KGError(f"the Oxigraph server cannot listen on its private address 127.0.0.1:{private}: "
+                  f"the address is already in use ({PORT_ATTEMPTS} ports tried)")
+
+
 def _listen(host: str, port: int, app, threads: int):
     """The front's waitress server, bound now (a taken port fails here, before anything starts)."""
     import logging
@@ -268,7 +335,7 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
     """
     from .front import Front
     from .query import DEFAULT_GRAPH
-    from .store import is_store_folder
+    from .stores import is_store_folder
 
     if graph is not None and store is not None:
         raise KGError("give --graph FILE or --store DIR, not both")
@@ -279,6 +346,9 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
     oxigraph = find_oxigraph()
     if store is not None and not Path(store).is_dir():
         raise KGError("store folder not found; build it first with `kg build --store DIR`", path=store)
+    if store is not None and not is_store_folder(store):
+        raise KGError("not an Oxigraph store folder (it has no CURRENT file naming a manifest); "
+                      "build one with `kg build --store DIR`", path=store)
     sweep_stale_folders(Path(tempfile.gettempdir()))
     tmp = Path(tempfile.mkdtemp(prefix="kg-serve-"))  # the server's log, and the store of a graph file
     (tmp / "pid").write_text(str(os.getpid()))
@@ -300,28 +370,14 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
                  "authentication (use 127.0.0.1 unless a proxy in front of it adds some)")
         signal.signal(signal.SIGTERM, _stop)
 
-        def start() -> tuple[subprocess.Popen, str]:
-            private = free_loopback_port()
-            with open(log, "ab") as err:
-                child = subprocess.Popen(server_command(oxigraph, location, "127.0.0.1", private, timeout),
-                                         stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT,
-                                         preexec_fn=setup)
-            inner = f"http://127.0.0.1:{private}"
-            try:
-                wait_ready(child, inner + "/query", log=log)
-            except BaseException:
-                _end(child)
-                raise
-            return child, inner
-
         served = folder_identity(location) if store is not None else None
-        proc, first = start()
+        proc, first = start_server(oxigraph, location, timeout, log, setup)
         app.switch(first)
         Thread(target=server.run, name="kg-serve-front", daemon=True).start()
         url = endpoint_url(host, port)
-        wait_ready(proc, url, log=log)  # through the front
+        wait_ready(proc, url, log=log, offset=proc.log_offset)  # through the front
         echo(f"SPARQL endpoint (read-only): {url}")
-        echo(f"Query page: {url.rsplit('/', 1)[0]}/  (Oxigraph's YASGUI page; its autocompletion asks prefix.cc and LOV online)")
+        echo(f"Query page: {url.rsplit('/', 1)[0]}/  (the query library, an editor and entity pages; offline)")
         echo(f"Try: {curl_line(url)}")
         echo("Press Ctrl-C to stop.")
         if ready is not None:
@@ -341,7 +397,7 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
                 if not is_store_folder(location):
                     continue
                 try:  # the old Oxigraph answers meanwhile
-                    fresh, inner = start()
+                    fresh, inner = start_server(oxigraph, location, timeout, log, setup)
                 except KGError as exc:
                     failed[current] = failed.get(current, 0) + 1
                     if failed[current] >= STORE_ATTEMPTS:
@@ -357,13 +413,13 @@ def serve(graph: str | Path | None = None, store: str | Path | None = None, bind
             app.switch(None)  # requests get 503 "restarting" meanwhile
             now = time.monotonic()
             stops = [t for t in stops if now - t < RESTART_WINDOW] + [now]
-            why = f"{_exit_text(proc.returncode)}: {_last_line(log)}"
+            why = f"{_exit_text(proc.returncode)}: {_log_message(log, proc.log_offset)}"
             if len(stops) > MAX_RESTARTS:
                 raise KGError(f"the Oxigraph server stopped {len(stops)} times within {RESTART_WINDOW:g} s, "
                               f"last ({why}); not restarting it")
             warn(f"warning: the Oxigraph server stopped ({why}); restarting it")
             served = folder_identity(location) if store is not None else None
-            proc, inner = start()
+            proc, inner = start_server(oxigraph, location, timeout, log, setup)
             app.switch(inner)
             warn(f"the Oxigraph server answers again on {url}")
     except KeyboardInterrupt:
