@@ -19,7 +19,7 @@ from json.encoder import encode_basestring as _quoted  # json.dumps's own string
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ..errors import BadOption
-from ..vocab import PREFIXES, XSD
+from ..vocab import PREFIXES, RDF_TYPE, XSD
 from .sparqltext import query_form
 
 if TYPE_CHECKING:
@@ -179,6 +179,8 @@ class QueryResult:
                                 f"{', '.join(GRAPH_FORMATS)}")
             if fmt == "ntriples":
                 return self.data
+            if fmt == "jsonld":
+                return compact_jsonld(self.data)
             triples = self.triples()
             prefixes = _used_prefixes(triples) if fmt == "turtle" else None
             return ox.serialize(triples, format=getattr(ox.RdfFormat, GRAPH_FORMATS[fmt]), prefixes=prefixes)
@@ -197,6 +199,25 @@ class QueryResult:
             other.kind, other.variables, other.changed, other.data)
 
     __hash__ = None  # type: ignore[assignment]
+
+    def to_dataframe(self, compact: bool = True):
+        """A SELECT answer as a pandas DataFrame, columns in the query's order (IRIs compacted to
+        ``akr:...`` unless ``compact=False``). Needs pandas."""
+        try:
+            import pandas as pd
+        except ImportError:
+            from ..errors import MissingDependency
+
+            raise MissingDependency("to_dataframe needs pandas: pip install 'alliance-kg[pandas]'") from None
+        if self.kind != "select":
+            raise BadOption(f"only a SELECT answer is a table; this one is {self.kind.upper()}")
+        return pd.DataFrame(self.rows(compact=compact), columns=self.variables)
+
+    def _repr_html_(self) -> str:
+        """The answer as an HTML table in Jupyter (every value escaped)."""
+        from .table import result_html
+
+        return result_html(self)
 
     def __repr__(self) -> str:
         size = f", {len(self)} solutions" if self.kind == "select" else ""
@@ -248,6 +269,62 @@ def _results_json(variables: list[str], solutions: list) -> bytes:
     return (head + ",".join(rows) + "]}}").encode("utf-8")
 
 
+def compact_jsonld(ntriples: bytes) -> bytes:
+    """Sorted N-Triples as indented JSON-LD, compacted with the project's ``@context`` (the prefixes
+    the triples use): ``akr:turkey`` instead of the full IRI, one node object per subject, sorted.
+
+    >>> print(compact_jsonld(b'<https://w3id.org/alliance-kg/id/a> <http://www.w3.org/2000/01/rdf-schema#label> "A" .\\n').decode())
+    {
+      "@context": {
+        "akr": "https://w3id.org/alliance-kg/id/",
+        "rdfs": "http://www.w3.org/2000/01/rdf-schema#"
+      },
+      "@graph": [
+        {
+          "@id": "akr:a",
+          "rdfs:label": "A"
+        }
+      ]
+    }
+    <BLANKLINE>
+    """
+    import json
+
+    import pyoxigraph as ox
+
+    triples = list(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
+    used = {term.value for t in triples for term in (t.subject, t.predicate, t.object)
+            if isinstance(term, ox.NamedNode)}
+    used |= {t.object.datatype.value for t in triples
+             if isinstance(t.object, ox.Literal) and not t.object.language and t.object.datatype.value != _XSD_STRING}
+    context = {p: ns for p, ns in PREFIXES.items() if any(i.startswith(ns) for i in used)}
+    nodes: dict[str, dict] = {}
+
+    def ref(term) -> str:
+        return compact_iri(term.value) if isinstance(term, ox.NamedNode) else f"_:{term.value}"
+
+    def value(term):
+        if isinstance(term, (ox.NamedNode, ox.BlankNode)):
+            return {"@id": ref(term)}
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        if term.datatype.value != _XSD_STRING:
+            return {"@value": term.value, "@type": compact_iri(term.datatype.value)}
+        return term.value
+
+    for t in triples:
+        node = nodes.setdefault(ref(t.subject), {"@id": ref(t.subject)})
+        key = "@type" if t.predicate.value == RDF_TYPE and not isinstance(t.object, ox.Literal) else \
+            compact_iri(t.predicate.value)
+        node.setdefault(key, []).append(ref(t.object) if key == "@type" else value(t.object))
+    graph = []
+    for sid in sorted(nodes):
+        node = nodes[sid]
+        graph.append({k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in node.items()})
+    doc = {"@context": dict(sorted(context.items())), "@graph": graph}
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def resolve_format(query: NamedQuery, fmt: str | None) -> str:
     """The output format for a query: ``fmt`` checked against the query's form, or its default
     (``table`` for SELECT/ASK, ``turtle`` for CONSTRUCT/DESCRIBE).
@@ -260,6 +337,7 @@ def resolve_format(query: NamedQuery, fmt: str | None) -> str:
     allowed = list(GRAPH_FORMATS) if graph_form else list(RESULTS_FORMATS)
     if fmt is None:
         return allowed[0]
+    fmt = fmt.lower() if fmt.lower() in GRAPH_FORMATS or fmt.lower() in RESULTS_FORMATS else fmt  # CSV is csv
     if fmt not in allowed:
         kind = "CONSTRUCT/DESCRIBE" if graph_form else "SELECT/ASK"
         other = fmt in GRAPH_FORMATS or fmt in RESULTS_FORMATS

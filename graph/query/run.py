@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 import threading
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -91,6 +91,8 @@ class PreparedQuery:
     query: NamedQuery
     text: str
     form: str | None
+    #: the parameter values bound (``Param`` -> the value given), for hints on values that match nothing
+    bindings: Mapping = field(default_factory=dict)
 
     def run(self, store, *, timeout: float | None = None) -> QueryResult:
         """The answer over the union of the store's named graphs, stopped after ``timeout`` seconds
@@ -129,10 +131,11 @@ def prepare_query(q: NamedQuery, params: Mapping[str, str] | None = None, *, lim
         return PreparedQuery(q, q.text, "UPDATE")
     if "SERVICE" not in ops:  # checking evaluates an ASK on an empty store: no remote call for that
         check_syntax(q.text)
-    text = bind_params(q.text, match_params(q, params))
+    bindings = match_params(q, params)
+    text = bind_params(q.text, bindings)
     if limit is not None:
         text = with_limit(text, limit)
-    return PreparedQuery(q, text, query_form(q.text))
+    return PreparedQuery(q, text, query_form(q.text), bindings)
 
 
 def prepare(query: str | NamedQuery, params: Mapping[str, str] | None = None, *, limit: int | None = None,
