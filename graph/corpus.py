@@ -78,11 +78,12 @@ class CorpusWarning(UserWarning):
 
 def find_documents(folder: str | Path, warn=None) -> list[Path]:
     """The documents below ``folder``, sorted: Markdown files (``*.md``, ``*.markdown``) and plain-text
-    files (``*.txt``, read the same way; they simply hold no markup). Hidden files are left out.
+    files (``*.txt``, read with no markup: ``*`` and ``#`` are text). Hidden files are left out.
 
     A symbolic link that leads outside ``folder`` is not followed: the file is skipped and ``warn``
     (default: a :class:`CorpusWarning`) is called with a line naming it, so that a corpus never makes
-    the build read (and publish in the graph) a file from elsewhere on the machine. A file name that
+    the build read (and publish in the graph) a file from elsewhere on the machine. Files that are not
+    documents (``gold.tsv``, ``notes.pdf``) are told to ``warn`` in one line. A file name that
     is not UTF-8 is an error (it names the document in the graph). Raises CorpusError when there are
     no documents.
     """
@@ -96,8 +97,15 @@ def find_documents(folder: str | Path, warn=None) -> list[Path]:
         raise CorpusError("not a folder (give the corpus folder with --corpus)", path=root)
     inside = root.resolve()
     files = []
+    others = []  # files that are not documents, told in one line
     for p in sorted(root.rglob("*")):
-        if p.name.startswith(".") or p.suffix.lower() not in DOCUMENT_SUFFIXES or not p.is_file():
+        if any(part.startswith(".") for part in p.relative_to(root).parts):
+            continue
+        if p.suffix.lower() not in DOCUMENT_SUFFIXES:
+            if p.is_file():
+                others.append(p.relative_to(root).as_posix())
+            continue
+        if not p.is_file():
             continue
         try:
             real = p.resolve(strict=True)
@@ -111,6 +119,10 @@ def find_documents(folder: str | Path, warn=None) -> list[Path]:
         if reason:
             raise CorpusError(f"the file name cannot name a document: {reason}; rename the file", path=p)
         files.append(p)
+    if others:
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        warn(f"{root}: skipped {len(others)} file{'s' if len(others) > 1 else ''} that {'are' if len(others) > 1 else 'is'} "
+             f"not a document (documents are {', '.join(DOCUMENT_SUFFIXES)}): {shown}")
     if not files:
         raise CorpusError("no Markdown documents (*.md) in the corpus folder, nor plain-text ones (*.txt)",
                           path=root)
@@ -188,15 +200,16 @@ _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])|`")
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 
 
-def _clean_line(line: str, base: int) -> tuple[str, list[int]]:
-    """Remove inline markup from one line; return the clean text and its offset map."""
+def _clean_line(line: str, base: int, markup: bool = True) -> tuple[str, list[int]]:
+    """Remove inline markup (when ``markup``) and invisible characters from one line; return the clean
+    text and its offset map."""
     keep = [True] * len(line)
-    for m in _LINK.finditer(line):
+    for m in _LINK.finditer(line) if markup else ():
         inner_start, inner_end = m.start(1), m.end(1)
         for k in range(m.start(), m.end()):
             if not inner_start <= k < inner_end:
                 keep[k] = False
-    for m in _EMPHASIS.finditer(line):
+    for m in _EMPHASIS.finditer(line) if markup else ():
         for k in range(m.start(), m.end()):
             keep[k] = False
     for k, c in enumerate(line):
@@ -205,6 +218,46 @@ def _clean_line(line: str, base: int) -> tuple[str, list[int]]:
     chars = [c for c, k in zip(line, keep) if k]
     offs = [base + i for i, k in enumerate(keep) if k]
     return "".join(chars), offs
+
+
+def _plain_blocks(text: str, where: list[int] | None = None):
+    """Yield the blocks of a plain-text document, read with no markup at all: paragraphs are separated
+    by blank lines, and a paragraph of one short line with no closing punctuation is a heading (the
+    title, or a section), as plain-text articles and reports set them.
+
+    >>> [(k, s, t) for k, s, t, _ in _plain_blocks("Bases abroad\\n\\nThe *U.S.* Army is in\\nKuwait.\\n")]
+    [('heading', 'Bases abroad', 'Bases abroad'), ('para', 'Bases abroad', 'The *U.S.* Army is in Kuwait.')]
+    """
+    section = ""
+    lines: list[tuple[str, list[int]]] = []
+
+    def flush():
+        nonlocal section
+        if not lines:
+            return
+        if len(lines) == 1 and len(lines[0][0].strip()) <= 120 and not re.search(r"[.!?:;,\"”)]\s*$", lines[0][0]):
+            section = lines[0][0].strip()
+            yield ("heading", section, *lines[0])
+        else:
+            joined, offs = lines[0][0], list(lines[0][1])
+            for clean, o in lines[1:]:
+                joined += " " + clean
+                offs += [offs[-1], *o]  # a joined line break maps to the previous character
+            yield ("para", section, joined, offs)
+        lines.clear()
+
+    pos = 0
+    for lineno, raw in enumerate(text.splitlines(keepends=True), 1):
+        if where is not None:
+            where[0] = lineno
+        line, base = raw.rstrip("\r\n"), pos
+        pos += len(raw)
+        clean, offs = _clean_line(line, base, markup=False)
+        if not clean.strip():
+            yield from flush()
+            continue
+        lines.append((clean, offs))
+    yield from flush()
 
 
 def _blocks(text: str, where: list[int] | None = None):
@@ -324,11 +377,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def parse_document(path: str, text: str, sha256: str = "") -> Document:
-    """Parse Markdown ``text`` into a Document (title, sections, sentences)."""
+def parse_document(path: str, text: str, sha256: str = "", markup: bool | None = None) -> Document:
+    """Parse ``text`` into a Document (title, sections, sentences): Markdown, or plain text with no
+    markup when ``markup`` is False (by default: when ``path`` ends in ``.txt``)."""
     where = [0]
+    if markup is None:
+        markup = not str(path).lower().endswith(".txt")
     try:
-        return _parse(path, text, sha256, where)
+        return _parse(path, text, sha256, where, markup)
     except MemoryError:
         raise
     except Exception as exc:  # a parser bug must name the document and line, not end the build with a traceback
@@ -336,10 +392,10 @@ def parse_document(path: str, text: str, sha256: str = "") -> Document:
                           line=where[0] or None) from exc
 
 
-def _parse(path: str, text: str, sha256: str, where: list[int]) -> Document:
+def _parse(path: str, text: str, sha256: str, where: list[int], markup: bool = True) -> Document:
     sentences: list[Sentence] = []
     title = ""
-    for kind, section, clean, offs in _blocks(text, where):
+    for kind, section, clean, offs in (_blocks if markup else _plain_blocks)(text, where):
         if kind in ("heading", "leadin"):
             if kind == "heading" and not title:
                 title = clean.strip()

@@ -185,3 +185,34 @@ def test_code_block_contents_never_become_sentences(before, code):
     _check_offsets(doc)
     assert not any(secret in s.text for s in doc.sentences)
     assert doc.sentences[-1].text == "After."
+
+
+# --------------------------------------------------------------------------- plain text and skipped files
+
+
+def test_plain_text_is_read_with_no_markup():
+    text = "Bases abroad\n\n# Kuwait, * and _ are text here\nThe *U.S.* Army is in\nKuwait.\n"
+    doc = parse_document("news.txt", text)
+    assert doc.title == "Bases abroad"
+    assert [(s.text, s.section, s.heading) for s in doc.sentences] == [
+        ("Bases abroad", "Bases abroad", True),
+        ("# Kuwait, * and _ are text here The *U.S.* Army is in Kuwait.", "Bases abroad", False),
+    ]
+    para = doc.sentences[1]
+    assert text[para.start:para.end] == "# Kuwait, * and _ are text here\nThe *U.S.* Army is in\nKuwait."
+    assert parse_document("news.md", text).title == "Kuwait, * and _ are text here"  # Markdown reads the markup
+
+
+def test_files_that_are_not_documents_are_named_in_one_warning(tmp_path):
+    from graph.corpus import find_documents
+
+    (tmp_path / "a.md").write_text("Qatar hosts the base.\n")
+    (tmp_path / "gold.tsv").write_text("x\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "scan.pdf").write_text("x\n")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD.md").write_text("hidden folders are not read\n")
+    told = []
+    assert [p.name for p in find_documents(tmp_path, warn=told.append)] == ["a.md"]
+    assert told == [f"{tmp_path}: skipped 2 files that are not a document (documents are .md, .markdown, .txt): "
+                    "gold.tsv, sub/scan.pdf"]

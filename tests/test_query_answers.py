@@ -87,3 +87,13 @@ def test_jsonld_keeps_languages_datatypes_and_blank_nodes():
           b'_:b <http://example.org/q> "chat"@fr .\n')
     same = Graph().parse(data=compact_jsonld(nt).decode(), format="json-ld")
     assert isomorphic(same, Graph().parse(data=nt.decode(), format="nt"))
+
+
+def test_a_missing_rq_file_is_reported_as_a_missing_file_not_an_unknown_query(tmp_path, monkeypatch):
+    from graph.errors import UnknownQuery
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UnknownQuery) as err:
+        get_query("nothere.rq")
+    assert str(err.value) == "nothere.rq: query file not found (a library query is named without .rq: `kg queries` lists them)"
+    assert get_query("shared-bases.rq").name == "shared-bases"  # a library name with .rq still works
