@@ -1,20 +1,23 @@
 """Relation rules over the dependency parse: a generic engine, the rules are data.
 
-Each rule (``graph/rules/relations.toml``) names a relation and a pattern over the
-*dependency path* between two mentions of one sentence. The path is written as a string:
-the subject's role, then one step per edge (``<dep`` climbs from a token to its head,
+Each rule (``graph/rules/relations.toml``, read by :mod:`graph.deprules`) names a relation and a
+pattern over the *dependency path* between two mentions of one sentence. The path is written as a
+string: the subject's role, then one step per edge (``<dep`` climbs from a token to its head,
 ``>dep`` goes down to a child), with the word (lemma) of every token passed on the way, and
 the object's role at the end. For "Aviano Air Base is located in Italy":
 
     BASE <nsubjpass locate >prep in >pobj COUNTRY
 
-Before the path is read, each mention is *anchored*: a conjunct climbs to the first member
-of its coordination (so "founded by A, B and C" gives every member the path of A); a country
-that modifies a force noun ("German troops", "the forces of Italy") is anchored on that noun
-with the role FORCE; one that modifies a base noun ("a U.S. Navy base") has the role OWNER.
+Before the path is read, each mention is *anchored* (:mod:`graph.depanchor`): a conjunct climbs to
+the first member of its coordination (so "founded by A, B and C" gives every member the path of A);
+a country that modifies a force noun ("German troops", "the forces of Italy") is anchored on that
+noun with the role FORCE; one that modifies a base noun ("a U.S. Navy base") has the role OWNER.
 Patterns are regular expressions over the path with ``{MACRO}`` parts defined once in the
 rule file. Rules are tried in file order; the first that matches a pair gives the fact its
 rule id (the one precedence policy). A path through a negated or modal word yields nothing.
+
+This module holds the paths over a parse and the matching of every pair of mentions; the rule
+file's loading and the anchoring are re-exported from their modules.
 
 >>> r = load_rules()
 >>> r.first("locatedIn", "BASE <nsubjpass locate >prep in >pobj COUNTRY").id
@@ -24,131 +27,14 @@ rule id (the one precedence policy). A path through a negated or modal word yiel
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from dataclasses import dataclass
 
-from .errors import KGError
-from .resources import rules_path
+from .depanchor import _KIND_ROLE, Anchored, _span, anchor, rules_vocab
+from .deprules import RELATION_ROLES, RULES_FILE, Example, Rule, RuleSet, load_rules
 
-RULES_FILE = rules_path()
-
-#: relation (ontology property) -> (roles a subject may have, roles an object may have)
-RELATION_ROLES = {
-    "locatedIn": ({"BASE"}, {"COUNTRY"}),
-    "hostsForcesOf": ({"BASE"}, {"FORCE", "OWNER", "COUNTRY"}),
-    "memberOf": ({"COUNTRY", "ORG"}, {"ORG", "ORG_IMPLICIT"}),
-}
-
-
-def _toml():
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib
-    return tomllib
-
-
-@dataclass(frozen=True)
-class Example:
-    text: str
-    subject: str  #: label (or id) of the subject entity
-    object: str
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One named relation rule: a regular expression over dependency paths, with its examples."""
-
-    id: str
-    relation: str
-    path: str  #: the pattern as written, macros unexpanded
-    regex: re.Pattern = field(compare=False, repr=False)
-    description: str = ""
-    examples: tuple[Example, ...] = ()
-    counter_examples: tuple[Example, ...] = ()
-
-    def matches(self, path: str) -> bool:
-        return self.regex.fullmatch(path) is not None
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    rules: tuple[Rule, ...]
-    macros: dict = field(default_factory=dict, compare=False)
-    blockers: frozenset = frozenset()  #: lemmas that cancel a path (modality, negation words)
-    words: dict = field(default_factory=dict, compare=False)  #: word class name -> lemmas
-
-    def match(self, relation: str, path: str) -> list[Rule]:
-        """Rules of ``relation`` whose pattern matches ``path``, in precedence order."""
-        return [r for r in self.rules if r.relation == relation and r.matches(path)]
-
-    def first(self, relation: str, path: str) -> Rule | None:
-        for r in self.rules:
-            if r.relation == relation and r.matches(path):
-                return r
-        return None
-
-
-def _expand(pattern: str, macros: dict[str, str], where: str) -> str:
-    for _ in range(10):  # macros may use macros
-        new = re.sub(r"\{([A-Z_]+)\}", lambda m: _macro(m.group(1), macros, where), pattern)
-        if new == pattern:
-            return new
-        pattern = new
-    raise KGError(f"{where}: macros nest too deeply")
-
-
-def _macro(name: str, macros: dict[str, str], where: str) -> str:
-    if name not in macros:
-        raise KGError(f"{where}: unknown macro {{{name}}}")
-    return f"(?:{macros[name]})"
-
-
-def _examples(raw, where: str) -> tuple[Example, ...]:
-    out = []
-    for ex in raw or ():
-        try:
-            out.append(Example(ex["text"], ex["fact"][0], ex["fact"][1]))
-        except (KeyError, IndexError, TypeError):
-            raise KGError(f"{where}: an example needs text = '...' and fact = ['subject', 'object']") from None
-    return tuple(out)
-
-
-@lru_cache(maxsize=4)
-def load_rules(path: Path | None = None) -> RuleSet:
-    """Read and compile the rule file (cached); errors name the file and the rule."""
-    path = Path(path or RULES_FILE)
-    try:
-        data = _toml().loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise KGError(f"{path}: cannot read rule file: {exc.strerror}") from None
-    except ValueError as exc:  # tomllib.TOMLDecodeError
-        raise KGError(f"{path}: malformed TOML: {exc}") from None
-    words = {k: frozenset(str(w) for w in v) for k, v in data.get("words", {}).items()}
-    macros = {k: "|".join(re.escape(w) for w in sorted(v, key=lambda w: (-len(w), w))) for k, v in words.items()}
-    macros.update({k: str(v) for k, v in data.get("macros", {}).items()})
-    rules, seen = [], set()
-    for n, raw in enumerate(data.get("rule", []), 1):
-        where = f"{path.name}: rule {raw.get('id', f'#{n}')}"
-        rid, rel, pat = raw.get("id"), raw.get("relation"), raw.get("path")
-        if not rid or not rel or not pat:
-            raise KGError(f"{where}: needs id, relation and path")
-        if rid in seen:
-            raise KGError(f"{where}: duplicate rule id")
-        if rel not in RELATION_ROLES:
-            raise KGError(f"{where}: unknown relation '{rel}' (known: {', '.join(RELATION_ROLES)})")
-        seen.add(rid)
-        expanded = _expand(pat, macros, where)
-        try:
-            regex = re.compile(expanded)
-        except re.error as exc:
-            raise KGError(f"{where}: bad pattern: {exc}") from None
-        rules.append(Rule(rid, rel, pat, regex, raw.get("description", ""),
-                          _examples(raw.get("examples"), where), _examples(raw.get("counter_examples"), where)))
-    blockers = frozenset(str(w) for w in data.get("filters", {}).get("blocking_lemmas", []))
-    return RuleSet(tuple(rules), macros, blockers, words)
-
+__all__ = ["RULES_FILE", "RELATION_ROLES", "Example", "Rule", "RuleSet", "load_rules", "Tree", "path_between",
+           "canonical_path", "Anchored", "anchor", "rules_vocab", "Reading", "PairPath", "pair_paths",
+           "read_relations", "MAX_PATH_EDGES"]
 
 # --------------------------------------------------------------------------- paths over a parse
 
@@ -230,116 +116,6 @@ def _word(tok) -> str:
     return re.sub(r"\s+", "_", lemma) or "_"
 
 
-# --------------------------------------------------------------------------- anchoring and reading
-
-
-@dataclass(frozen=True)
-class Anchored:
-    """A mention placed on the parse: the token its paths start from and its role there.
-
-    ``own`` is the mention's own head when it is a conjunct and ``token`` the first member of
-    its coordination: paths are tried from ``own`` first, then from ``token`` for what the
-    coordination shares (never into the first member's own dependents).
-    """
-
-    mention: object  #: graph.extract.Mention (kept generic to avoid an import cycle)
-    token: int
-    role: str  #: BASE, ORG, COUNTRY, FORCE, OWNER, CITY, ADJ
-    own: int | None = None
-
-    def starts(self) -> tuple[int, ...]:
-        return (self.token,) if self.own is None or self.own == self.token else (self.own, self.token)
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One relation read from a sentence by a rule."""
-
-    subject: Anchored
-    relation: str
-    object: Anchored
-    rule: str
-    path: str
-
-
-_KIND_ROLE = {"MilitaryBase": "BASE", "AirBase": "BASE", "NavalBase": "BASE", "Organization": "ORG",
-              "MilitaryAlliance": "ORG", "City": "CITY", "Country": "COUNTRY"}
-_MODIFIER_DEPS = ("compound", "amod", "poss", "nmod", "npadvmod", "nummod")
-MAX_PATH_EDGES = 9
-
-
-def _climb_conj(tok):
-    while tok.dep_ == "conj" and tok.head.i != tok.i:
-        tok = tok.head
-    return tok
-
-
-def _span(doc, men):
-    return doc.char_span(men.start, men.end, alignment_mode="expand")
-
-
-def anchor(doc, men, vocab: dict, spans: dict | None = None) -> Anchored | None:
-    """Where a mention sits on the parse and what role it plays there (see the module docstring).
-
-    ``spans`` maps the tokens of the sentence's other mentions to their kind ('BASE', 'COUNTRY', ...).
-    """
-    span = _span(doc, men)
-    if span is None or not len(span):
-        return None
-    role = _KIND_ROLE.get(men.kind)
-    if role is None:
-        return None
-    spans = spans or {}
-    root = span.root
-    tok = _climb_conj(root)
-    if role == "COUNTRY":  # "Argentina, The Bahamas, Bolivia": a list misread as apposition
-        while tok.dep_ == "appos" and spans.get(tok.head.i) == "COUNTRY":
-            tok = _climb_conj(tok.head)
-    if role == "ORG" and men.via == "implicit":
-        return Anchored(men, root.i, "ORG_IMPLICIT")
-    if role == "BASE" and root.dep_ in ("compound", "nmod") and _noun_lemma(root.head) in vocab["base_nouns"]:
-        root = root.head  # "the HMS Jufair naval support facility": the facility is the base
-        tok = _climb_conj(root)
-    if role == "ORG" and root.dep_ == "compound" and root.head.pos_ == "PROPN" and root.head.i > root.i:
-        root = root.head  # "the ANZUS Council": the name goes on
-        tok = _climb_conj(root)
-    if role != "COUNTRY":
-        return Anchored(men, tok.i, role, root.i)
-    role = "FORCE" if men.via == "force" else "COUNTRY"
-    if tok.dep_ == "appos" and _noun_lemma(tok.head) in vocab["group_nouns"]:
-        tok = _climb_conj(tok.head)  # "Turkic countries: Azerbaijan, Kazakhstan ...": the list spells out the noun
-    if (tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.i != tok.head.i
-            and _noun_lemma(tok.head.head) in vocab["group_nouns"] and tok.head.head.pos_ == "NOUN"):
-        tok = _climb_conj(tok.head.head)  # "the nations of Algeria, Libya and Tunisia"
-    if (men.via == "name" and tok.dep_ == "compound" and spans.get(tok.head.i) == "BASE"
-            and tok.i < tok.head.i):  # "United States Naval Station Guantanamo Bay": the owner names the base
-        return Anchored(men, tok.head.i, "OWNER", root.i)
-    head = None
-    if tok.dep_ == "appos" and _noun_lemma(tok.head) in vocab["force_nouns"] and men.via == "name":
-        return Anchored(men, _climb_conj(tok.head).i, "FORCE", root.i)  # "the 2nd Infantry Division (United States)"
-    if tok.dep_ in _MODIFIER_DEPS and tok.head.i != tok.i:
-        head = tok.head
-    elif tok.dep_ == "pobj" and tok.head.lower_ in ("of", "from") and tok.head.dep_ == "prep":
-        head = tok.head.head  # "the forces of Italy", "troops from Germany"
-    if head is not None:
-        while head.dep_ in ("compound", "nmod") and head.head.i != head.i and head.head.pos_ in ("NOUN", "PROPN"):
-            head = head.head
-        lemma = _noun_lemma(head)
-        if lemma in vocab["force_nouns"]:
-            return Anchored(men, _climb_conj(head).i, "FORCE")
-        if lemma in vocab["base_nouns"] and head.pos_ != "PROPN":  # "a U.S. Navy base", not "Spain's Rota Base"
-            return Anchored(men, head.i, "OWNER")
-        if lemma in vocab["state_nouns"] and tok.dep_ == "pobj":  # "the leaders of Iran" act for Iran
-            return Anchored(men, _climb_conj(head).i, role)
-    if men.via == "demonym":
-        # an adjective ("the German government") says nothing of forces; a people noun
-        # ("the Danes operated ...") stands for the country
-        is_people = (tok.pos_ in ("NOUN", "PROPN") and tok.dep_ not in _MODIFIER_DEPS
-                     and (tok.lower_.endswith("s") or any(c.lower_ == "the" for c in tok.children)))
-        return Anchored(men, tok.i, "COUNTRY" if is_people else "ADJ", root.i)
-    return Anchored(men, tok.i, role, root.i)
-
-
 _DEF_START = re.compile(r"^(\S+) (?:<nsubj (?:be|remain|become) >attr|>appos) \S+(?= |$)")
 _DEF_END = re.compile(r" \S+ (?:<attr (?:be|remain|become) >nsubj|<appos) (\S+)$")
 
@@ -355,12 +131,21 @@ def canonical_path(path: str) -> str:
     return _DEF_START.sub(r"\1", path)
 
 
-def _noun_lemma(tok) -> str:
-    """Lemma of a noun, singular also for capitalised plurals the tagger left alone ('Forces')."""
-    lemma = tok.lemma_.lower()
-    if tok.pos_ == "PROPN" and lemma.endswith("s") and not lemma.endswith("ss"):
-        return lemma[:-1]
-    return lemma
+# --------------------------------------------------------------------------- reading the pairs
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One relation read from a sentence by a rule."""
+
+    subject: Anchored
+    relation: str
+    object: Anchored
+    rule: str
+    path: str
+
+
+MAX_PATH_EDGES = 9
 
 
 def _blocked(doc, tokens: list[int], rules: RuleSet) -> bool:
@@ -510,11 +295,3 @@ def read_relations(doc, mentions, rules: RuleSet | None = None) -> list[Reading]
     """Every (subject, relation, object) that a rule reads between the mentions of one parsed sentence."""
     return [Reading(p.subject, p.relation, p.object, p.rule, p.path)
             for p in pair_paths(doc, mentions, rules) if p.rule and not p.blocked]
-
-
-def rules_vocab(rules: RuleSet) -> dict:
-    """Word classes the anchoring needs (force nouns, base nouns), from the rule file's [words]."""
-    return {"force_nouns": rules.words.get("FORCE_NOUN", frozenset()),
-            "base_nouns": rules.words.get("BASE_NOUN", frozenset()),
-            "state_nouns": rules.words.get("STATE_NOUN", frozenset()),
-            "group_nouns": rules.words.get("GROUP_NOUN", frozenset())}

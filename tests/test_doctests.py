@@ -1,4 +1,4 @@
-"""The short examples in the docstrings of the extraction, build and store modules run as tests."""
+"""The short examples in the docstrings of the extraction, build, validation and store modules run as tests."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ import importlib
 
 import pytest
 
-MODULES = ["graph.corpus", "graph.extract", "graph.depmatch", "graph.discourse", "graph.build", "graph.lexicon",
-           "graph.rdfio", "graph.stores.base", "graph.stores.memory", "graph.stores.oxigraph", "graph.stores.http",
-           "graph.stores.endpoint", "graph.stores.registry"]
+MODULES = ["graph.corpus", "graph.extract", "graph.extract.model", "graph.extract.mentions", "graph.extract.cues",
+           "graph.extract.windows", "graph.extract.evidence", "graph.extract.aliases", "graph.extract.referring",
+           "graph.extract.lists", "graph.extract.orgs", "graph.extract.surface", "graph.extract.parsed",
+           "graph.extract.document", "graph.depmatch", "graph.deprules", "graph.depanchor", "graph.discourse",
+           "graph.build", "graph.build_rdf", "graph.build_merge", "graph.serialize", "graph.validate_report",
+           "graph.validate_load", "graph.validate_sparql", "graph.lexicon", "graph.rdfio", "graph.stores.base",
+           "graph.stores.memory", "graph.stores.oxigraph", "graph.stores.http", "graph.stores.endpoint",
+           "graph.stores.registry"]
 
 
 @pytest.mark.parametrize("name", MODULES)
