@@ -1,25 +1,54 @@
-"""The ``kg`` command line: thin wrappers that parse arguments and call the library."""
+"""The ``kg`` command line: each command parses its options and calls the library.
+
+Two decorators do what every command shares: :func:`command` registers it and turns every
+:class:`~graph.errors.KGError` into one line on stderr and the exit code of
+:func:`graph.errors.exit_code` (1 for a graph that violates the shapes, 3 for a query timeout, else 2);
+:func:`with_store` adds the options that say where the graph is (``--graph``, ``--store``,
+``--endpoint``, ``--auth``, ``--token``; ``--update-endpoint``, ``--graph-store`` for a command that
+writes) and hands the command one :class:`~graph.publish.StoreOptions`.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+import typing
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from .errors import KGError, not_text, terminal_safe
+from .errors import KGError, exit_code, not_text, terminal_safe
+from .publish import StoreOptions
+
+
+def _flags_as_flags(params: list) -> list:
+    """A flag takes no value: its help line shows no type (typer would show ``<bool>``)."""
+    for p in params:
+        if getattr(p, "is_flag", False):
+            p.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx):
+        return _flags_as_flags(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx):
+        return _flags_as_flags(super().get_params(ctx))
+
 
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="alliance-kg: a knowledge graph of military alliances and shared bases, built from documents.",
 )
-
-
-def _fail(exc: Exception, code: int = 2) -> None:
-    typer.secho(f"error: {terminal_safe(exc)}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
 
 
 def _echo(text, err: bool = False, **style) -> None:
@@ -32,79 +61,106 @@ def _warn(message: str) -> None:
     _echo(f"warning: {message}", err=True, fg=typer.colors.YELLOW)
 
 
-def _check_url(url: str, what: str) -> None:
-    """Refuse, with a one-line error, an endpoint URL that urllib would choke on later."""
-    import re
-    import urllib.parse
-
-    reason = not_text(url)
-    if reason:
-        raise KGError(f"{what} is not a URL: {reason}")
-    if re.search(r"[\x00-\x20\x7f]", url):
-        raise KGError(f"{what} is not a URL: {url!r} holds a space or a control character (percent-encode it)")
-    if not url.isascii():
-        raise KGError(f"{what} is not a URL: {url!r} holds characters beyond ASCII (percent-encode them)")
-    try:
-        parts = urllib.parse.urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
-    except ValueError as exc:
-        raise KGError(f"{what} is not a valid URL: {url!r} ({exc})") from None
-    if parts.scheme.lower() not in ("http", "https"):
-        raise KGError(f"{what} must be an http:// or https:// URL, not {url!r}")
-    if not parts.hostname:
-        raise KGError(f"{what} names no host: {url!r}")
-
-
-def _check_endpoint_options(graph=None, store_dir=None, endpoint=None, update_endpoint=None, graph_store=None,
-                            auth=None, token=None) -> None:
-    """Check the endpoint settings the command will use (options, or the KG_* variables when no option
-    names the graph) before any work, so that a malformed one is a one-line error, not a traceback."""
-    import os
-
-    from .stores import chosen
-
-    kind, _where = chosen(graph, store_dir, endpoint)
-    if kind != "endpoint":
-        return
-    env = os.environ
-    settings = [
-        (endpoint, "--endpoint") if endpoint else (env.get("KG_ENDPOINT"), "KG_ENDPOINT"),
-        (update_endpoint, "--update-endpoint") if update_endpoint else (env.get("KG_UPDATE_ENDPOINT"), "KG_UPDATE_ENDPOINT"),
-        (graph_store, "--graph-store") if graph_store else (env.get("KG_GRAPH_STORE"), "KG_GRAPH_STORE"),
-    ]
-    for url, what in settings:
-        if url:
-            _check_url(url, what)
-    import re
-
-    for value, what, is_token in ((auth, "--auth", False) if auth else (env.get("KG_AUTH"), "KG_AUTH", False),
-                                  (token, "--token", True) if token else (env.get("KG_TOKEN"), "KG_TOKEN", True)):
-        if not value:
-            continue
-        reason = not_text(value)
-        if reason:
-            raise KGError(f"{what} cannot be used: {reason}")
-        if is_token and not re.fullmatch(r"[\x21-\x7e]+", value):
-            raise KGError(f"{what} cannot be sent in an HTTP header: a token is ASCII without spaces")
-        if not is_token and not value.isprintable():
-            raise KGError(f"{what} cannot be used: it holds control characters")
-
-
 def _check_text(value: str, what: str) -> None:
     reason = not_text(value)
     if reason:
         raise KGError(f"{what} cannot be used: {reason}")
 
 
+def command(fn):
+    """Register ``fn`` as a ``kg`` command whose every :class:`KGError` is one line on stderr
+    (``error: ...``) and the exit code :func:`graph.errors.exit_code` gives, never a traceback.
+
+    >>> @command                                                       # doctest: +SKIP
+    ... def hello(name: str = typer.Argument(...)):
+    ...     raise QueryTimeout(f"{name} took too long")                # error: ... and exit code 3
+    """
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except KGError as exc:
+            typer.secho(f"error: {terminal_safe(exc)}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(exit_code(exc)) from None
+
+    return app.command(cls=_Command)(run)
+
+
 # where the graph lives (graph/stores/): --graph FILE (default), --store DIR or --endpoint URL;
 # with none given, the environment variables KG_STORE / KG_ENDPOINT (KG_AUTH, KG_TOKEN) decide
-_STORE = typer.Option(None, "--store", help="A persistent Oxigraph store folder instead of a file (env KG_STORE).")
-_ENDPOINT = typer.Option(None, "--endpoint", help="A SPARQL 1.1 query endpoint URL (env KG_ENDPOINT).")
-_AUTH = typer.Option(None, "--auth", help="USER:PASSWORD for the endpoint (HTTP Basic, or Digest when asked; env KG_AUTH).")
-_TOKEN = typer.Option(None, "--token", help="Bearer token for the endpoint (env KG_TOKEN).")
+_STORE_OPTIONS = {
+    "store": (Optional[Path], typer.Option(None, "--store", help="A persistent Oxigraph store folder instead of a "
+                                                                 "file (env KG_STORE).")),
+    "endpoint": (Optional[str], typer.Option(None, "--endpoint", help="A SPARQL 1.1 query endpoint URL "
+                                                                      "(env KG_ENDPOINT).")),
+    "update_endpoint": (Optional[str], typer.Option(None, "--update-endpoint", help="SPARQL Update URL (default: "
+                                                    "derived from --endpoint; env KG_UPDATE_ENDPOINT).")),
+    "graph_store": (Optional[str], typer.Option(None, "--graph-store", help="Graph Store Protocol URL (default: "
+                                                "derived from --endpoint; env KG_GRAPH_STORE).")),
+    "auth": (Optional[str], typer.Option(None, "--auth", help="USER:PASSWORD for the endpoint (HTTP Basic, or "
+                                                              "Digest when asked; env KG_AUTH).")),
+    "token": (Optional[str], typer.Option(None, "--token", help="Bearer token for the endpoint (env KG_TOKEN).")),
+}
+_WRITING = ("update_endpoint", "graph_store")
 
 
-@app.command()
+def with_store(graph: str | None = None, write: bool = False):
+    """Give a command the options that say where the graph is, as one argument ``where``
+    (a :class:`StoreOptions`): ``--graph``/``-g`` with the help ``graph`` (none when None), ``--store``,
+    ``--endpoint``, ``--auth``, ``--token``, and with ``write`` ``--update-endpoint``, ``--graph-store``.
+
+    >>> @command                                                       # doctest: +SKIP
+    ... @with_store(graph="Graph file (default out/kg.ttl).")
+    ... def count(where: StoreOptions = None):
+    ...     _echo(len(where.open()))                                   # kg count --store out/kg.db
+    """
+    added = {n: option for n, option in _STORE_OPTIONS.items() if write or n not in _WRITING}
+    if graph is not None:
+        added = {"graph": (Optional[Path], typer.Option(None, "--graph", "-g", help=graph)), **added}
+
+    def decorate(fn):
+        hints = typing.get_type_hints(fn)
+        own = [p.replace(annotation=hints.get(p.name, p.annotation), kind=inspect.Parameter.KEYWORD_ONLY)
+               for p in inspect.signature(fn).parameters.values() if p.name != "where"]
+        extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
+                 for n, (kind, option) in added.items()]
+        params = extra[:1] + own + extra[1:] if graph is not None else own + extra  # --graph first
+
+        @functools.wraps(fn)
+        def run(**kwargs):
+            where = StoreOptions(**{n: kwargs.pop(n) for n in added})
+            return fn(where=where, **kwargs)
+
+        run.__signature__ = inspect.Signature(params)
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        return run
+
+    return decorate
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("alliance-kg")
+        except PackageNotFoundError:  # run from a source tree that is not installed
+            from . import __version__ as number
+        typer.echo(f"alliance-kg {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version of alliance-kg and exit."),
+):
+    """alliance-kg: a knowledge graph of military alliances and shared bases, built from documents."""
+
+
+@command
+@with_store(write=True)
 def build(
     corpus: List[Path] = typer.Option([Path("corpus")], "--corpus", "-c", help="Corpus folder (repeatable)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o",
@@ -115,84 +171,45 @@ def build(
     reason: bool = typer.Option(True, "--reason/--no-reason", help="Add OWL-RL inferences (named graph .../graph/inferred)."),
     validate: bool = typer.Option(True, "--validate/--no-validate", help="Check the SHACL shapes; write nothing on a violation."),
     shapes: Optional[Path] = typer.Option(None, "--shapes", help="SHACL shapes file (default: ontology/shapes.ttl)."),
-    store_dir: Optional[Path] = _STORE,
-    endpoint: Optional[str] = _ENDPOINT,
-    update_endpoint: Optional[str] = typer.Option(None, "--update-endpoint",
-                                                  help="SPARQL Update URL (default: derived from --endpoint; env KG_UPDATE_ENDPOINT)."),
-    graph_store: Optional[str] = typer.Option(None, "--graph-store",
-                                              help="Graph Store Protocol URL (default: derived from --endpoint; env KG_GRAPH_STORE)."),
-    auth: Optional[str] = _AUTH,
-    token: Optional[str] = _TOKEN,
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1,
                                        help="Extract in this many processes (default: the number of cores; "
                                             "the output is the same for any number)."),
+    where: StoreOptions = None,
 ):
     """Build the knowledge graph from the Markdown documents of the corpus."""
-    from contextlib import ExitStack
-
-    import warnings
-
-    from .build import build_graph, check_output_path, default_jobs, format_for, write_dataset
-    from .corpus import CorpusWarning, find_documents
+    from .build import build_graph, default_jobs
+    from .corpus import find_documents
     from .lexicon import ONTOLOGY_FILE
+    from .publish import publish
     from .report import print_summary, progress_bar
-    from .stores import chosen, lock_store, open_store, write_store_folder, write_to_store
+    from .validate import ValidationFailed, format_report
+
+    def make():  # called by publish once --out is checked and the store's lock is held
+        n = sum(len(find_documents(c, warn=_warn)) for c in corpus)  # skipped files told once, here
+        with progress_bar(n, enabled=not quiet and n > 20) as advance:
+            return build_graph(corpus, ontology or ONTOLOGY_FILE, reason=reason, validate=validate, shapes=shapes,
+                               progress=advance, jobs=jobs or default_jobs(n), warn=lambda _told: None)
 
     try:
-        with ExitStack() as held:
-            kind, where = chosen(None, store_dir, endpoint)  # --store/--endpoint (or KG_STORE/KG_ENDPOINT): write there
-            out = out or (None if kind in ("store", "endpoint") else Path("out/kg.ttl"))
-            if out is not None:  # a file that cannot be written is refused now, not after the whole build
-                format_for(out)
-                check_output_path(out)
-            if kind == "endpoint":
-                _check_endpoint_options(None, store_dir, endpoint, update_endpoint, graph_store, auth, token)
-            if kind == "store":  # the store's lock first: one writer, and a folder that is not a store refused
-                lock = lock_store(where)
-                held.callback(lock.release)
-            n = sum(len(find_documents(c, warn=_warn)) for c in corpus)  # skipped files told once, here
-            from .validate import ValidationFailed, format_report
-
-            try:
-                with progress_bar(n, enabled=not quiet and n > 20) as advance, warnings.catch_warnings():
-                    warnings.simplefilter("ignore", CorpusWarning)
-                    result = build_graph(corpus, ontology or ONTOLOGY_FILE, reason=reason, validate=validate,
-                                         shapes=shapes, progress=advance, jobs=jobs or default_jobs(n))
-            except ValidationFailed as exc:
-                _echo(format_report(exc.report, exc.report.violations), err=True)
-                _fail(KGError(f"{exc}; nothing written to {out or kind}"), 1)
-            report = result.report
-            written = None
-            if kind == "store":  # a new store folder swapped in whole: readers see the old graph or the new
-                written = write_store_folder(result.dataset, where, lock=lock)
-                described = f"store {where}"
-            elif kind == "endpoint":  # each named graph replaced, stale document graphs dropped, then checked
-                target = open_store(store=store_dir, endpoint=endpoint, update_endpoint=update_endpoint,
-                                    graph_store=graph_store, auth=auth, token=token, writable=True)
-                described = target.description
-                try:
-                    written = write_to_store(result.dataset, target)
-                finally:
-                    target.close()
-            if out is not None:
-                write_dataset(result.dataset, out)
-    except KGError as exc:
-        _fail(exc)
-    if not quiet:
-        print_summary(result.summary, out if out is not None else described)
-        if written is not None:
-            _echo(f"{described}: {written['graphs']} named graphs replaced, "
-                  f"{written['dropped']} stale graphs dropped")
-        if report is not None and report.warnings:
-            _echo(format_report(report, report.warnings), fg=typer.colors.YELLOW)
+        done = publish(make, out=out, where=where)
+    except ValidationFailed as exc:
+        _echo(format_report(exc.report, exc.report.violations), err=True)
+        raise
+    if quiet:
+        return
+    print_summary(done.result.summary, done.described)
+    if done.graphs is not None:
+        _echo(f"{done.target}: {done.graphs} named graphs replaced, {done.dropped} stale graphs dropped")
+    report = done.result.report
+    if report is not None and report.warnings:
+        _echo(format_report(report, report.warnings), fg=typer.colors.YELLOW)
 
 
-@app.command()
+@command
+@with_store(graph="Graph file: .ttl, .trig, .nt, .nq or .jsonld (default out/kg.ttl).")
 def query(
     name: Optional[str] = typer.Argument(None, help="A query of the library (`kg queries` lists them) or a .rq file."),
     expression: Optional[str] = typer.Option(None, "--expression", "-e", help="SPARQL text to run instead of NAME."),
-    graph: Optional[Path] = typer.Option(None, "--graph", "-g",
-                                         help="Graph file: .ttl, .trig, .nt, .nq or .jsonld (default out/kg.ttl)."),
     param: List[str] = typer.Option([], "--param", "-p", help="Query parameter name=value (repeatable)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f",
                                       help="SELECT/ASK: table, csv, tsv, json, xml (default table). "
@@ -202,30 +219,21 @@ def query(
     allow_update: bool = typer.Option(False, "--allow-update",
                                       help="Run SPARQL Update (on the in-memory copy; the file is unchanged)."),
     allow_service: bool = typer.Option(False, "--allow-service", help="Allow SERVICE calls to remote endpoints."),
-    store_dir: Optional[Path] = _STORE,
-    endpoint: Optional[str] = _ENDPOINT,
-    auth: Optional[str] = _AUTH,
-    token: Optional[str] = _TOKEN,
+    where: StoreOptions = None,
 ):
     """Run a SPARQL query (library NAME, FILE.rq or -e TEXT) over the graph and print the answer."""
-    from .errors import exit_code
     from .query import check_timeout, get_query, make_query, parse_param_options, resolve_format
-    from .stores import open_store
 
-    try:
-        if (name is None) == (expression is None):
-            raise KGError("give one query: a NAME from `kg queries`, a FILE.rq, or -e 'SPARQL text'")
-        check_timeout(timeout)
-        _check_endpoint_options(graph, store_dir, endpoint, auth=auth, token=token)
-        q = make_query(expression, name="-e") if expression is not None else get_query(name)
-        params = parse_param_options(param)
-        out_fmt = resolve_format(q, fmt)
-        prepared = q.prepare(params, limit=limit, allow_update=allow_update, allow_service=allow_service)
-        store = open_store(graph, store=store_dir, endpoint=endpoint, auth=auth, token=token)
-        result = prepared.run(store, timeout=timeout)
-        data = None if out_fmt == "table" or result.kind == "update" else result.serialize(out_fmt)
-    except KGError as exc:
-        _fail(exc, exit_code(exc))
+    if (name is None) == (expression is None):
+        raise KGError("give one query: a NAME from `kg queries`, a FILE.rq, or -e 'SPARQL text'")
+    check_timeout(timeout)
+    where.check()
+    q = make_query(expression, name="-e") if expression is not None else get_query(name)
+    params = parse_param_options(param)
+    out_fmt = resolve_format(q, fmt)
+    prepared = q.prepare(params, limit=limit, allow_update=allow_update, allow_service=allow_service)
+    result = prepared.run(where.open(), timeout=timeout)
+    data = None if out_fmt == "table" or result.kind == "update" else result.serialize(out_fmt)
     try:
         if data is None:
             from .report import print_result
@@ -241,80 +249,63 @@ def query(
         raise typer.Exit(1) from None
 
 
-@app.command()
+@command
 def queries(
     tag: Optional[str] = typer.Option(None, "--tag", "-t", help="Only the queries with this tag."),
 ):
-    """List the query library: name, what it answers, parameters ([optional])."""
+    """List the query library: name, what it answers, parameters (\\[optional])."""
     from .query import list_queries
     from .report import print_queries
 
-    try:
-        found = [q for q in list_queries() if tag is None or tag in q.tags]
-        if not found:
-            raise KGError(f"no query has the tag '{tag}'")
-    except KGError as exc:
-        _fail(exc)
+    found = [q for q in list_queries() if tag is None or tag in q.tags]
+    if not found:
+        raise KGError(f"no query has the tag '{tag}'")
     print_queries(found)
 
 
-@app.command()
+_GRAPH_OR_FOLDER = "Graph file (or Oxigraph store folder); default out/kg.ttl."
+
+
+@command
+@with_store(graph=_GRAPH_OR_FOLDER)
 def export(
-    graph: Optional[Path] = typer.Option(None, "--graph", "-g", help="Graph file (or Oxigraph store folder); default out/kg.ttl."),
     fmt: str = typer.Option("graphml", "--format", "-f", help="graphml, gexf or json (node-link JSON)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (default: out/kg.<format>)."),
-    store_dir: Optional[Path] = _STORE,
-    endpoint: Optional[str] = _ENDPOINT,
-    auth: Optional[str] = _AUTH,
-    token: Optional[str] = _TOKEN,
+    where: StoreOptions = None,
 ):
     """Export the entity graph (nodes: entities; edges: facts with evidence) for NetworkX, Gephi, Cytoscape."""
-    from .export import FORMATS, to_networkx, write_graph
-    from .stores import open_store
-
     from .build import check_output_path
+    from .export import FORMATS, to_networkx, write_graph
 
-    try:
-        if fmt not in FORMATS:
-            raise KGError(f"unknown --format '{fmt}' (use {', '.join(FORMATS)})")
-        out = out or Path("out") / f"kg.{fmt}"
-        check_output_path(out)
-        _check_endpoint_options(graph, store_dir, endpoint, auth=auth, token=token)
-        G = to_networkx(open_store(graph, store=store_dir, endpoint=endpoint, auth=auth, token=token))
-        path = write_graph(G, out, fmt)
-    except KGError as exc:
-        _fail(exc)
+    if fmt not in FORMATS:
+        raise KGError(f"unknown --format '{fmt}' (use {', '.join(FORMATS)})")
+    out = out or Path("out") / f"kg.{fmt}"
+    check_output_path(out)
+    where.check()
+    G = to_networkx(where.open())
+    path = write_graph(G, out, fmt)
     _echo(f"Wrote {path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges ({fmt})")
 
 
-@app.command()
+@command
+@with_store(graph=_GRAPH_OR_FOLDER)
 def view(
-    graph: Optional[Path] = typer.Option(None, "--graph", "-g", help="Graph file (or Oxigraph store folder); default out/kg.ttl."),
     query: Optional[str] = typer.Option(None, "--query", help="Show the subgraph a named query returns (CONSTRUCT or SELECT)."),
     param: List[str] = typer.Option([], "--param", "-p", help="Query parameter name=value (repeatable)."),
     out: Path = typer.Option(Path("out/network.html"), "--out", "-o", help="Output HTML file."),
     open_: bool = typer.Option(False, "--open", help="Open the page in the web browser."),
-    store_dir: Optional[Path] = _STORE,
-    endpoint: Optional[str] = _ENDPOINT,
-    auth: Optional[str] = _AUTH,
-    token: Optional[str] = _TOKEN,
+    where: StoreOptions = None,
 ):
     """Write the interactive network page: one self-contained offline HTML file."""
+    from .build import check_output_path
     from .query import parse_param_options
-    from .stores import open_store
     from .view import view_graph, write_html
 
-    from .build import check_output_path
-
-    try:
-        params = parse_param_options(param)
-        check_output_path(out)
-        _check_endpoint_options(graph, store_dir, endpoint, auth=auth, token=token)
-        source = open_store(graph, store=store_dir, endpoint=endpoint, auth=auth, token=token)
-        G = view_graph(source, query=query, params=params)
-        path = write_html(G, out, title=G.graph.get("name") if query else "alliance-kg network")
-    except KGError as exc:
-        _fail(exc)
+    params = parse_param_options(param)
+    check_output_path(out)
+    where.check()
+    G = view_graph(where.open(), query=query, params=params)
+    path = write_html(G, out, title=G.graph.get("name") if query else "alliance-kg network")
     _echo(f"Wrote {path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
     if open_:
         import webbrowser
@@ -322,39 +313,29 @@ def view(
         webbrowser.open(path.resolve().as_uri())
 
 
-@app.command()
+@command
+@with_store(graph="Graph file to check (.ttl, .trig, .nq, .nt, .jsonld); default out/kg.ttl.")
 def validate(
-    graph: Optional[Path] = typer.Option(None, "--graph", "-g",
-                                         help="Graph file to check (.ttl, .trig, .nq, .nt, .jsonld); default out/kg.ttl."),
     shapes: Optional[Path] = typer.Option(None, "--shapes", help="SHACL shapes file (default: ontology/shapes.ttl)."),
-    store_dir: Optional[Path] = _STORE,
-    endpoint: Optional[str] = _ENDPOINT,
-    auth: Optional[str] = _AUTH,
-    token: Optional[str] = _TOKEN,
+    where: StoreOptions = None,
 ):
     """Check a built graph against the SHACL shapes; exit 1 on a violation."""
-    from .validate_store import validate_source
     from .validate import SHAPES_FILE, format_report
+    from .validate_store import validate_source
 
-    try:
-        _check_endpoint_options(graph, store_dir, endpoint, auth=auth, token=token)
-        report, graph = validate_source(shapes or SHAPES_FILE, graph, store=store_dir, endpoint=endpoint,
-                                        auth=auth, token=token)
-    except KGError as exc:
-        _fail(exc)
+    where.check()
+    report, name = validate_source(shapes or SHAPES_FILE, where.graph, **where.open_options())
     if report.findings:
         _echo(format_report(report))
     n, w = len(report.violations), len(report.warnings)
     verdict = "conforms" if report.conforms else "does not conform"
-    _echo(
-        f"{graph} {verdict}: {n} violation{'s' if n != 1 else ''}, {w} warning{'s' if w != 1 else ''}",
-        fg=typer.colors.GREEN if report.conforms else typer.colors.RED,
-    )
+    _echo(f"{name} {verdict}: {n} violation{'s' if n != 1 else ''}, {w} warning{'s' if w != 1 else ''}",
+          fg=typer.colors.GREEN if report.conforms else typer.colors.RED)
     if not report.conforms:
         raise typer.Exit(1)
 
 
-@app.command()
+@command
 def serve(
     graph: Optional[Path] = typer.Option(None, "--graph", "-g", help="Graph file to serve (default out/kg.ttl)."),
     store_dir: Optional[Path] = typer.Option(None, "--store", help="Oxigraph store folder to serve (kg build --store)."),
@@ -368,17 +349,13 @@ def serve(
     from .query import MAX_TIMEOUT
     from .serve import serve as run_server
 
-    try:
-        if not 0 < timeout <= MAX_TIMEOUT:
-            raise KGError(f"--timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT} (a day), "
-                          f"not {timeout}")
-        run_server(graph, store_dir, bind=bind, timeout=timeout, allow_service=allow_service, echo=_echo,
-                   warn=lambda m: _echo(m, err=True, fg=typer.colors.YELLOW))
-    except KGError as exc:
-        _fail(exc)
+    if not 0 < timeout <= MAX_TIMEOUT:
+        raise KGError(f"--timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT} (a day), not {timeout}")
+    run_server(graph, store_dir, bind=bind, timeout=timeout, allow_service=allow_service, echo=_echo,
+               warn=lambda m: _echo(m, err=True, fg=typer.colors.YELLOW))
 
 
-@app.command()
+@command
 def explain(
     source: str = typer.Argument(..., help="A sentence (or a few) in quotes, or a Markdown/text file."),
 ):
@@ -386,18 +363,15 @@ def explain(
     from .corpus import read_document
     from .explain import explain_document, explain_text
 
-    try:
-        path = Path(source)
-        if len(source) < 4096 and "\n" not in source and path.suffix and path.exists():
-            _check_text(source, "the file name")
-            report = explain_document(read_document(path))
-        elif path.suffix.lower() in (".md", ".markdown", ".txt") and "\n" not in source and " " not in source:
-            raise KGError(f"{source}: file not found")
-        else:
-            _check_text(source, "the text")
-            report = explain_text(source)
-    except KGError as exc:
-        _fail(exc)
+    path = Path(source)
+    if len(source) < 4096 and "\n" not in source and path.suffix and path.exists():
+        _check_text(source, "the file name")
+        report = explain_document(read_document(path))
+    elif path.suffix.lower() in (".md", ".markdown", ".txt") and "\n" not in source and " " not in source:
+        raise KGError(f"{source}: file not found")
+    else:
+        _check_text(source, "the text")
+        report = explain_text(source)
     _echo(report)
 
 

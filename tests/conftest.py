@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,8 +17,61 @@ CORPUS = ROOT / "corpus"
 KG = [sys.executable, "-m", "graph.cli"]
 
 
+@dataclass
+class KGRun:
+    """A `kg` run as subprocess.CompletedProcess (text mode) gives it, and stdout as written (bytes)."""
+
+    args: list
+    returncode: int
+    stdout: str
+    stderr: str
+    stdout_bytes: bytes = b""
+
+
+def _as_text_mode(data: bytes) -> str:
+    """Bytes as a text-mode pipe reads them: UTF-8, universal newlines (a CSV's CRLF becomes LF)."""
+    return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+class _StderrNow(logging.Handler):
+    """What logging prints in a `kg` process (its last-resort handler): WARNING and up, to stderr."""
+
+    def emit(self, record):
+        sys.stderr.write(self.format(record) + "\n")
+
+
 def run_kg(*args, cwd=None, input=None, env=None):
-    """Run the `kg` CLI as a subprocess; returns CompletedProcess (text mode)."""
+    """Run the `kg` CLI in this process (typer's CliRunner) as the command `kg ARGS` in the folder
+    ``cwd`` (default the project folder) with ``env`` added to the environment (and COLUMNS=200 unless
+    set); returns a :class:`KGRun`. An exception that escapes the command is printed to stderr with its
+    traceback and gives status 1, as in a process. `kg serve` (servers, signal handlers) runs as a
+    process: :func:`run_kg_process`."""
+    args = [str(a) for a in args]
+    if args[:1] == ["serve"]:
+        return run_kg_process(*args, cwd=cwd, input=input, env=env)
+    from typer.testing import CliRunner
+
+    from graph.cli import app
+
+    overrides = {"COLUMNS": os.environ.get("COLUMNS", "200"), **(env or {})}
+    handler = _StderrNow(logging.WARNING)
+    before = os.getcwd()
+    os.chdir(cwd or ROOT)
+    logging.getLogger().addHandler(handler)
+    try:
+        r = CliRunner().invoke(app, args, input=input, env=overrides, prog_name="kg")
+    finally:
+        logging.getLogger().removeHandler(handler)
+        os.chdir(before)
+    stderr = _as_text_mode(r.stderr_bytes)
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(*r.exc_info))
+    return KGRun(args, r.exit_code, _as_text_mode(r.stdout_bytes), stderr, r.stdout_bytes)
+
+
+def run_kg_process(*args, cwd=None, input=None, env=None):
+    """Run the `kg` CLI as a subprocess (`python -m graph.cli`); returns CompletedProcess (text mode).
+    For what needs a real process: signals, closed standard streams, `kg serve`, argv as bytes."""
     e = dict(os.environ)
     e.setdefault("COLUMNS", "200")
     if env:

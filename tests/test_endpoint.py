@@ -104,7 +104,12 @@ def test_library_query_gives_the_same_answer_through_the_endpoint(remote, local,
     here = run_query(local, name, params)
     there = run_query(remote, name, params)
     assert there.kind == here.kind
-    assert run_query(merged, name, params).data == here.data  # the Turtle file (graphs merged) agrees too
+    if name == "entity-facts":  # the Turtle file (graphs merged) agrees, but cannot tell inferred triples
+        strip = lambda res: [{k: v for k, v in r.items() if k != "inferred"} for r in res.rows()]  # noqa: E731
+        assert strip(run_query(merged, name, params)) == strip(here)
+        assert {r.get("inferred") for r in run_query(merged, name, params).rows()} == {None}
+    else:
+        assert run_query(merged, name, params).data == here.data  # the Turtle file (graphs merged) agrees too
     if here.kind == "graph":
         assert there.data == here.data and there.data  # sorted N-Triples, byte for byte
     else:

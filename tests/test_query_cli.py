@@ -1,4 +1,4 @@
-"""`kg query` and `kg queries` through the command line (subprocesses), on the graph built from corpus/."""
+"""`kg query` and `kg queries` through the command line (in process, conftest.run_kg), on the graph built from corpus/."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import csv
 import hashlib
 import io
 import json
-import subprocess
 
 import pytest
 from rdflib import Graph, Variable
@@ -14,7 +13,7 @@ from rdflib.plugins.sparql.results.jsonresults import JSONResultParser
 from rdflib.plugins.sparql.results.tsvresults import TSVResultParser
 from rdflib.plugins.sparql.results.xmlresults import XMLResultParser
 
-from conftest import KG, ROOT, run_kg
+from conftest import ROOT, run_kg
 
 AKR = "https://w3id.org/alliance-kg/id/"
 
@@ -32,9 +31,9 @@ def ok(*args, **kw):
 
 def ok_bytes(*args) -> str:
     """stdout exactly as written (text mode would turn the CSV's CRLF into LF)."""
-    r = subprocess.run([*KG, "query", *map(str, args)], cwd=ROOT, capture_output=True, timeout=300)
+    r = run_kg("query", *args)
     assert r.returncode == 0, r.stderr
-    return r.stdout.decode("utf-8")
+    return r.stdout_bytes.decode("utf-8")
 
 
 def fails(*args, code=2, **kw) -> str:

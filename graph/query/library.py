@@ -125,7 +125,7 @@ def get_query(name_or_path: str, folder: Path = QUERIES_DIR) -> NamedQuery:
     p = Path(name_or_path)
     separators = [sep for sep in ("/", "\\", os.sep, os.altsep) if sep]
     as_path = any(sep in name_or_path for sep in separators)
-    if p.suffix == ".rq" and not (folder / p.name).is_file() and not p.is_file():  # meant as a file: not there
+    if p.suffix == ".rq" and not (folder / p.name).is_file() and not p.exists():  # meant as a file: not there
         raise UnknownQuery("query file not found (a library query is named without .rq: `kg queries` lists them)",
                            path=p)
     if p.suffix == ".rq" and (as_path or p.is_file()):
