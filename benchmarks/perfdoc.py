@@ -167,12 +167,15 @@ def _markdown_view(res: dict, L: list[str]) -> None:
     L.append(f"Best-connected nodes of the {res['sizes'][-1]:,}-document graph; whole graph: {loaded} "
              f"for {vr.get('nodes', 0):,} nodes:")
     L.append("")
-    L.append("| nodes | edges | write_html (Python) | HTML MB | first frame in Chromium |")
-    L.append("|---:|---:|---:|---:|---:|")
+    L.append("| nodes | edges | write_html (Python) | HTML MB | first frame in Chromium | before issue 18: HTML MB | before: first frame |")
+    L.append("|---:|---:|---:|---:|---:|---:|---:|")
     for r in v["results"]:
         if "view_nodes" in r:
             ff = _fmt_s(r["first_frame_s"]) if "first_frame_s" in r else r.get("browser_error", r.get("error", "-"))
-            L.append(f"| {r['view_nodes']:,} | {r.get('edges', 0):,} | {_fmt_s(r.get('python_s'))} | {r.get('html_mb', 0):.1f} | {ff} |")
+            old_mb = f"{r['before_html_mb']:.1f}" if "before_html_mb" in r else "-"
+            old_ff = _fmt_s(r["before_first_frame_s"]) if "before_first_frame_s" in r else "-"
+            L.append(f"| {r['view_nodes']:,} | {r.get('edges', 0):,} | {_fmt_s(r.get('python_s'))} | {r.get('html_mb', 0):.1f} | {ff} "
+                     f"| {old_mb} | {old_ff} |")
     L.append("")
     kv = res.get("kg_view")
     if kv:

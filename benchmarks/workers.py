@@ -319,6 +319,7 @@ def worker_view(a: dict) -> None:
     del store
     # the n best-connected nodes (ties by key): a dense, realistic neighbourhood of the graph
     order = sorted(G.nodes, key=lambda n: (-G.degree(n), str(n)))
+    old_view = _before_view(Path(a["dir"])) if a.get("before", True) else None
     pages = []
     for n in a["sizes"]:
         if n > len(order):
@@ -330,11 +331,57 @@ def worker_view(a: dict) -> None:
         shutil.rmtree(cache, ignore_errors=True)
         t = time.perf_counter()
         write_html(H, path, cache_dir=cache)
-        pages.append((n, path, H.number_of_edges(), time.perf_counter() - t))
-    first_frames = _first_frames([p for _, p, _, _ in pages], a.get("browser_timeout", 120))
-    for (n, path, edges, py_s), ff in zip(pages, first_frames):
-        _emit({"view_nodes": n, "edges": edges, "python_s": py_s, "html_mb": path.stat().st_size / 1e6, **ff})
-    _emit({"maxrss_mb": _maxrss_mb()})
+        py_s = time.perf_counter() - t
+        before = None
+        if old_view is not None:  # the same subgraph through the page as it was before issue 18, beside it
+            before = Path(a["dir"]) / f"network-{n}-before.html"
+            shutil.rmtree(cache, ignore_errors=True)
+            t = time.perf_counter()
+            old_view.write_html(H, before, cache_dir=cache)
+            before = (before, time.perf_counter() - t)
+        pages.append((n, path, H.number_of_edges(), py_s, before))
+    paths = [p for _, p, _, _, _ in pages] + [b[0] for *_, b in pages if b]
+    first_frames = iter(_first_frames(paths, a.get("browser_timeout", 120)))
+    now = [next(first_frames) for _ in pages]
+    for (n, path, edges, py_s, before), ff in zip(pages, now):
+        row = {"view_nodes": n, "edges": edges, "python_s": py_s, "html_mb": path.stat().st_size / 1e6, **ff}
+        if before:
+            old_ff = next(first_frames)
+            row.update({"before_python_s": before[1], "before_html_mb": before[0].stat().st_size / 1e6,
+                        **{f"before_{k}": v for k, v in old_ff.items()}})
+        _emit(row)
+    _emit({"maxrss_mb": _maxrss_mb(), **({"before_view": BEFORE_VIEW_COMMIT} if old_view else {})})
+
+
+#: the commit whose graph/view.py and page template were the network page before issue 18 (all evidence per
+#: edge, every node drawn, vis-network read from pyvis's folder): measured beside today's page in one run
+BEFORE_VIEW_COMMIT = "68fd520"
+
+
+def _before_view(workdir: Path):
+    """graph/view.py and its template as of :data:`BEFORE_VIEW_COMMIT`, importable as a module (None without git)."""
+    import importlib.util
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    out = workdir / "view_before"
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        for src, dst in (("graph/view.py", "view_before.py"), ("graph/templates/network.html", "network.html")):
+            text = subprocess.run(["git", "show", f"{BEFORE_VIEW_COMMIT}:{src}"], cwd=root, capture_output=True,
+                                  text=True, check=True).stdout
+            (out / dst).write_text(text, encoding="utf-8")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    text = (out / "view_before.py").read_text(encoding="utf-8")
+    text = text.replace("from .resources import template_path",
+                        "template_path = lambda name: Path(__file__).with_name(name)")
+    text = text.replace("from .", "from graph.")
+    (out / "view_before.py").write_text(text, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("view_before", out / "view_before.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _first_frames(paths: list[Path], timeout_s: float) -> list[dict]:

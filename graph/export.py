@@ -15,7 +15,8 @@ with ``relation``, ``label`` (e.g. ``"hosts forces of"``), ``predicate``, ``stat
 'AirBase'
 >>> write_graph(G, "out/kg.graphml")                               # doctest: +SKIP
 
-Any CONSTRUCT query's result can be turned into a graph as well (:func:`from_construct`).
+Any CONSTRUCT query's result can be turned into a graph as well (:func:`from_construct`). Choosing a
+part of the graph to show (a query's subgraph, clusters) is :mod:`graph.select`'s.
 """
 
 from __future__ import annotations
@@ -371,12 +372,6 @@ def from_construct(source, query: str) -> nx.MultiDiGraph:
     if result.kind != "graph":  # ASK or SELECT
         raise WrongQueryForm("the query is not a CONSTRUCT (or DESCRIBE) query; it returns no triples")
     return from_triples(result.triples(), store=store)
-
-
-def induced_by_terms(G: nx.MultiDiGraph, terms: Iterable[str]) -> nx.MultiDiGraph:
-    """The subgraph of ``G`` on the nodes named in ``terms`` (e.g. the IRIs a SELECT query returns)."""
-    keep = sorted({t for t in terms if t in G})
-    return G.subgraph(keep).copy()
 
 
 # --------------------------------------------------------------------------- files

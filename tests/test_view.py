@@ -90,6 +90,22 @@ def synthetic_graph(n_bases=300, n_countries=60, n_orgs=10, seed=3) -> nx.MultiD
     return G
 
 
+def evidence_of(data: dict, edge: dict) -> list[dict]:
+    """An edge's evidence items, rebuilt from the page's tables (documents, sections, sentences, items)."""
+    ev = data["evidence"]
+    out = []
+    for i in edge["ev"]:
+        doc, sec, start, end, quote = ev["items"][i]
+        title, path = ev["docs"][doc]
+        item = {"quote": ev["quotes"][quote], "title": title, "path": path}
+        if sec >= 0:
+            item["section"] = ev["sections"][sec]
+        if start >= 0:
+            item["start"], item["end"] = start, end
+        out.append(item)
+    return out
+
+
 def data_block(page: str) -> tuple[str, str]:
     """(the JSON text of the data block, the page without it)."""
     m = re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', page, flags=re.S)
@@ -131,9 +147,9 @@ def test_page_is_one_self_contained_file_with_no_external_url(G):
     urls = set(re.findall(r"https?://[^\s\"'<>)*]+", rest))
     assert urls <= set(re.findall(r"https?://[^\s\"'<>)*]+", vis_js)), urls
     assert urls <= {"http://almende.com", "http://opensource.org/licenses/MIT", "http://www.apache.org/licenses/LICENSE-2.0",
-                    "http://www.w3.org/2000/svg", "https://github.com/uuidjs/uuid#getrandomvalues-not-supported",
-                    "https://github.com/visjs",
-                    "https://github.com/zloirock/core-js", "https://github.com/zloirock/core-js/blob/v3.21.1/LICENSE",
+                    "http://www.w3.org/2000/svg", "http://visjs.org/", "https://github.com/visjs",
+                    "https://github.com/visjs/vis-util",
+                    "https://github.com/zloirock/core-js", "https://github.com/zloirock/core-js/blob/v3.51.0/LICENSE",
                     "https://visjs.github.io/vis-network/"}, urls
     assert "default-src 'none'" in page  # CSP: nothing may be fetched even if something tried
     assert "vis-network" in page and "new vis.Network(" in page  # vis-network inlined
@@ -199,8 +215,10 @@ def test_page_data_has_every_node_and_edge_with_evidence(G):
     assert inc["type"] == "AirBase" and inc["key"] == AKR + "incirlik-air-base"
     [edge] = [e for e in data["edges"] if e["from"] == inc["id"] and byid[e["to"]]["label"] == "Germany"]
     assert edge["label"] == "hosts forces of"
-    assert "German forces are based in Incirlik Air Base" in edge["evidence"][0]["quote"]
-    assert edge["evidence"][0]["path"] == "shared-military-bases.md"
+    assert "German forces are based in Incirlik Air Base" in evidence_of(data, edge)[0]["quote"]
+    assert evidence_of(data, edge)[0]["path"] == "shared-military-bases.md"
+    assert [len(evidence_of(data, e)) for e in data["edges"]] == [
+        len(d["evidence"]) for _, _, _, d in sorted(G.edges(keys=True, data=True), key=lambda e: e[:3])]
     assert {t["type"] for t in data["types"]} == {d["type"] for _, d in G.nodes(data=True)}
     assert data["physics"] is True and "x" not in inc  # small graph: vis lays it out
 
@@ -258,12 +276,12 @@ def test_large_graph_gets_a_cached_python_layout_and_no_physics(tmp_path, monkey
     assert len({(n["x"], n["y"]) for n in data["nodes"]}) == big.number_of_nodes()  # nobody on top of another
     assert [p.name for p in cache.iterdir()] == [graph_hash(big) + ".json"]
 
-    import graph.view as view
+    import graph.layout as layout
 
     def no_layout(*a, **k):
         raise AssertionError("layout recomputed despite the cache")
 
-    monkeypatch.setattr(view, "force_layout", no_layout)
+    monkeypatch.setattr(layout, "force_layout", no_layout)
     assert render_html(big, cache_dir=cache) == page
 
 
@@ -341,7 +359,8 @@ def test_kg_view_errors_are_one_line_and_write_nothing(built_graph, tmp_path):
 
 def test_show_is_an_iframe_with_the_escaped_page(G):
     obj = show(G, height=500)
-    m = re.fullmatch(r'<div class="alliance-kg-view"><iframe srcdoc="([^"]*)" sandbox="allow-scripts" '
+    # sandboxed: scripts, and downloads for the PNG button; no same origin, no navigation of the notebook
+    m = re.fullmatch(r'<div class="alliance-kg-view"><iframe srcdoc="([^"]*)" sandbox="allow-scripts allow-downloads" '
                      r'style="[^"]*height:500px[^"]*"></iframe></div>', obj.data)
     assert m, obj.data[:200]
     assert html.unescape(m.group(1)) == render_html(G)
@@ -357,7 +376,107 @@ def test_importing_the_view_loads_no_heavy_module():
 def test_an_edge_embeds_at_most_twenty_sentences_and_counts_the_rest(edge_with_35_sentences):
     from graph.view import EVIDENCE_PER_EDGE
 
-    [edge] = page_data(edge_with_35_sentences)["edges"]
+    data = page_data(edge_with_35_sentences)
+    [edge] = data["edges"]
     assert EVIDENCE_PER_EDGE == 20
-    assert [e["quote"] for e in edge["evidence"]] == [f"Sentence {i}." for i in range(20)]
-    assert edge["evidence_total"] == 35
+    assert [e["quote"] for e in evidence_of(data, edge)] == [f"Sentence {i}." for i in range(20)]
+    assert edge["evn"] == 35
+
+
+# --------------------------------------------------------------------------- the pyvis model, selection, assets
+
+
+def test_view_builds_a_pyvis_network_that_renders_again_after_a_change(G):
+    from pyvis.network import Network
+
+    from graph.view import network, write_html
+
+    net = network(G)
+    assert isinstance(net, Network)
+    assert net.num_nodes() == G.number_of_nodes() and net.num_edges() == G.number_of_edges()
+    keys = {n["key"]: n for n in net.nodes}
+    assert keys[AKR + "incirlik-air-base"]["label"] == "Incirlik Air Base"
+    assert net.generate_html() == render_html(G)  # pyvis's entry point renders the project's page
+    before = json.loads(data_block(net.generate_html())[0])
+    assert before["physics"] is True and before["options"]["physics"]["solver"] == "forceAtlas2Based"
+    net.toggle_physics(False)  # pyvis's API
+    net.options.interaction.navigationButtons = True
+    after = json.loads(data_block(net.generate_html())[0])
+    assert after["physics"] is False and after["options"]["interaction"]["navigationButtons"] is True
+    assert {k: v for k, v in after.items() if k not in ("physics", "options")} == {
+        k: v for k, v in before.items() if k not in ("physics", "options")}
+    net.set_options('var options = {"physics": {"enabled": false}, "edges": {"smooth": false}}')  # a dict from now on
+    assert json.loads(data_block(render_html(net))[0])["options"] == {"physics": {"enabled": False}, "edges": {"smooth": False}}
+
+
+def test_nodes_added_through_pyvis_stay_text_in_the_page(G, tmp_path):
+    from graph.view import network, write_html
+
+    net = network(G)
+    net.add_node(9999, label="Added " + IMG, title="<b>" + SCRIPT + "</b>", shape="box")
+    net.add_edge(9999, 0, label=HREF)
+    page = write_html(net, tmp_path / "n.html").read_text(encoding="utf-8")
+    block, rest = data_block(page)
+    assert IMG not in rest and SCRIPT not in rest and HREF not in rest and "<" not in block
+    data = json.loads(block)
+    added = next(n for n in data["nodes"] if n["id"] == 9999)
+    assert (added["label"], added["title"], added["type"], added["key"]) == ("Added " + IMG, "<b>" + SCRIPT + "</b>", "Entity", "9999")
+    assert data["edges"][-1]["label"] == HREF and data["edges"][-1]["from"] == 9999
+    assert any(t["type"] == "Entity" and t["count"] == 1 for t in data["types"])
+
+
+def test_evidence_sentences_are_stored_once(G):
+    data = page_data(G)
+    ev = data["evidence"]
+    # one sentence states two facts about Incirlik (it hosts Germany's forces; it is in Turkey): one item, two references
+    refs = [i for e in data["edges"] for i in e["ev"]]
+    assert len(refs) > len(set(refs)) and sorted(set(refs)) == list(range(len(ev["items"])))
+    assert len(ev["quotes"]) == len(set(ev["quotes"])) and len(ev["docs"]) == len(set(map(tuple, ev["docs"])))
+    quote = ev["quotes"].index(next(q for q in ev["quotes"] if "German forces are based in Incirlik Air Base" in q))
+    page = render_html(G)
+    assert page.count(json.dumps(ev["quotes"][quote], ensure_ascii=False)[1:-1][:60]) == 1
+
+
+def test_concepts_and_clusters_of_the_demo_graph(G):
+    from graph.select import concept_nodes, country_groups
+
+    concepts = concept_nodes(G)
+    assert concepts == {n for n, t in G.nodes(data="type") if t in ("CooperationArea", "Threat", "Purpose", "HistoricalPeriod")}
+    assert len(concepts) == 18
+    data = page_data(G)
+    assert sorted(n["key"] for n in data["nodes"] if n.get("concept")) == sorted(concepts)
+    hub = next(n for n in data["nodes"] if n["label"] == "Alliances of Islamic nations")
+    assert hub["deg"] == 0 and hub["size"] == 12.0  # its 21 concept leaves no longer make it the biggest node
+    groups = country_groups(G)
+    assert {k.removeprefix(AKR): v.removeprefix(AKR) for k, v in groups.items() if k != v} == {
+        "incirlik-air-base": "turkey", "al-udeid-air-base": "qatar", "prince-sultan-air-base": "saudi-arabia"}
+    assert data["overview"] is False and sorted(data["groups"]) == ["country"]
+    big = page_data(synthetic_graph())
+    assert big["overview"] is True and big["default_cluster"] == "community" and sorted(big["groups"]) == ["community", "country"]
+    assert len(big["groups"]["community"]["of"]) == 370 and max(big["groups"]["community"]["of"]) >= 2
+
+
+def test_vis_network_and_world_outlines_are_package_data():
+    from graph.mapdata import bounds, rings, world
+    from graph.resources import template_path
+
+    js, css = _vis_assets()
+    assert "@version 10.1.5" in js and ".vis-network" in css and "vis-tooltip" in css
+    vendor = template_path("vendor/vis-network.min.js").parent
+    assert {"LICENSE-MIT", "LICENSE-APACHE-2.0", "README.md"} <= {p.name for p in vendor.iterdir()}
+    assert "site-packages/pyvis" not in str(vendor) and "pyvis" not in str(vendor)
+    w = world()
+    assert "Natural Earth" in w["source"] and w["scale"] == 10 and len(w["rings"]) == 288
+    west, south, east, north = bounds(rings())
+    # rings crossing the antimeridian also come shifted by 360 degrees (drawn whole on either side)
+    assert -360 < west < -180 and 180 < east < 360 and south == -90 and 83 < north < 84
+    assert (template_path("vendor").parent.parent / "data" / "SOURCE.md").is_file()
+
+
+def test_view_select_and_export_import_nothing_from_build():
+    import ast
+
+    for name in ("view", "network", "netdata", "layout", "select", "export", "mapdata"):
+        tree = ast.parse((ROOT / "graph" / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert not {m for m in imported if m.split(".")[-1] == "build"}, (name, imported)

@@ -97,7 +97,12 @@ def test_the_wheel_carries_every_subpackage_and_data_file(wheel):
     expected |= {f"graph/queries/{p.name}" for p in (ROOT / "queries").glob("*.rq")}
     expected |= {f"graph/lexicon/{p.name}" for p in (ROOT / "graph" / "lexicon").glob("*.tsv")}
     expected |= {"graph/templates/network.html", "graph/rules/relations.toml", "graph/resources.py"}
-    assert len(expected) == 2 + 11 + 5 + 3
+    # the page's own script and style, the vis-network it inlines (with its licences), the map outlines
+    expected |= {f"graph/templates/{n}" for n in ("network.js", "map.js", "network.css")}
+    expected |= {f"graph/templates/vendor/{n}" for n in ("vis-network.min.js", "vis-network.min.css", "LICENSE-MIT",
+                                                          "LICENSE-APACHE-2.0")}
+    expected |= {f"graph/data/{n}" for n in ("world-110m.json", "SOURCE.md", "LICENSE-world-atlas")}
+    assert len(expected) == 2 + 11 + 5 + 3 + 3 + 4 + 3
     assert sorted(expected - names) == []
     # every package of the source tree, so a new subpackage of graph/ must be listed in pyproject.toml
     packages = sorted("/".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "graph").rglob("__init__.py")
