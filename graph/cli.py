@@ -27,7 +27,7 @@ from .publish import StoreOptions
 def _flags_as_flags(params: list) -> list:
     """A flag takes no value: its help line shows no type (typer would show ``<bool>``)."""
     for p in params:
-        if getattr(p, "is_flag", False):
+        if getattr(p, "is_flag", False) or getattr(p, "count", False):
             p.metavar = ""
     return params
 
@@ -57,8 +57,36 @@ def _echo(text, err: bool = False, **style) -> None:
     typer.secho(terminal_safe(text), err=err, **style)
 
 
+#: set by -q/--quiet for the command being run: warnings and informational lines are not printed
+_QUIET = {"on": False}
+
+
 def _warn(message: str) -> None:
-    _echo(f"warning: {message}", err=True, fg=typer.colors.YELLOW)
+    if not _QUIET["on"]:
+        _echo(f"warning: {message}", err=True, fg=typer.colors.YELLOW)
+
+
+def _info(message: str) -> None:
+    """An informational line (``Wrote ...``), left out with -q/--quiet."""
+    if not _QUIET["on"]:
+        _echo(message)
+
+
+def _set_verbosity(verbose: int, quiet: bool) -> None:
+    """-v: the library's progress as log lines on stderr (stages, timings); -vv: per document and query
+    detail; -q: errors only."""
+    import logging
+
+    _QUIET["on"] = quiet
+    logger = logging.getLogger("graph")
+    for h in [h for h in logger.handlers if getattr(h, "_kg_cli", False)]:
+        logger.removeHandler(h)
+    if verbose and not quiet:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(relativeCreated)7.0f ms  %(name)s: %(message)s"))
+        handler._kg_cli = True
+        logger.addHandler(handler)
+    logger.setLevel(logging.WARNING if quiet or not verbose else logging.INFO if verbose == 1 else logging.DEBUG)
 
 
 def _check_text(value: str, what: str) -> None:
@@ -76,14 +104,33 @@ def command(fn):
     ...     raise QueryTimeout(f"{name} took too long")                # error: ... and exit code 3
     """
 
+    own = inspect.signature(fn).parameters
+
     @functools.wraps(fn)
-    def run(*args, **kwargs):
+    def run(*args, verbose: int = 0, quiet: bool = False, **kwargs):
+        _set_verbosity(verbose, quiet)
+        if "quiet" in own:
+            kwargs["quiet"] = quiet
         try:
             return fn(*args, **kwargs)
         except KGError as exc:
             typer.secho(f"error: {terminal_safe(exc)}", fg=typer.colors.RED, err=True)
             raise typer.Exit(exit_code(exc)) from None
+        finally:
+            _set_verbosity(0, False)
 
+    params = [p for name, p in own.items() if name != "quiet"]
+    hints = typing.get_type_hints(fn)
+    params = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in params]
+    params += [
+        inspect.Parameter("verbose", inspect.Parameter.KEYWORD_ONLY, annotation=int,
+                          default=typer.Option(0, "--verbose", "-v", count=True, show_default=False,
+                                               help="Say what is being done (-vv: in detail), on stderr.")),
+        inspect.Parameter("quiet", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
+                          default=typer.Option(False, "--quiet", "-q", help="Print nothing but errors and the answer.")),
+    ]
+    run.__signature__ = inspect.Signature(params)
+    run.__annotations__ = {p.name: p.annotation for p in params}
     return app.command(cls=_Command)(run)
 
 
@@ -167,7 +214,7 @@ def build(
                                        help="Output file: .ttl, .trig, .nq, .nt or .jsonld (default out/kg.ttl, "
                                             "or none with --store/--endpoint)."),
     ontology: Optional[Path] = typer.Option(None, "--ontology", help="Ontology file (default: ontology/alliances.ttl)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    quiet: bool = False,  # -q/--quiet, added to every command by @command
     reason: bool = typer.Option(True, "--reason/--no-reason", help="Add OWL-RL inferences (named graph .../graph/inferred)."),
     validate: bool = typer.Option(True, "--validate/--no-validate", help="Check the SHACL shapes; write nothing on a violation."),
     shapes: Optional[Path] = typer.Option(None, "--shapes", help="SHACL shapes file (default: ontology/shapes.ttl)."),
@@ -219,6 +266,11 @@ def query(
     allow_update: bool = typer.Option(False, "--allow-update",
                                       help="Run SPARQL Update (on the in-memory copy; the file is unchanged)."),
     allow_service: bool = typer.Option(False, "--allow-service", help="Allow SERVICE calls to remote endpoints."),
+    labels: Optional[bool] = typer.Option(None, "--labels/--iris",
+                                          help="Table: labels only, or labels over compact IRIs (default: labels "
+                                               "only when the IRIs would not fit the terminal)."),
+    strict: bool = typer.Option(False, "--strict", help="A parameter value that matches no entity is an error "
+                                                        "(exit 1), not a warning."),
     where: StoreOptions = None,
 ):
     """Run a SPARQL query (library NAME, FILE.rq or -e TEXT) over the graph and print the answer."""
@@ -232,13 +284,15 @@ def query(
     params = parse_param_options(param)
     out_fmt = resolve_format(q, fmt)
     prepared = q.prepare(params, limit=limit, allow_update=allow_update, allow_service=allow_service)
-    result = prepared.run(where.open(), timeout=timeout)
+    store = where.open()
+    _check_matches(store, prepared, strict, timeout)
+    result = prepared.run(store, timeout=timeout)
     data = None if out_fmt == "table" or result.kind == "update" else result.serialize(out_fmt)
     try:
         if data is None:
             from .report import print_result
 
-            print_result(result, title=q.summary)
+            print_result(result, title=q.summary, labels=labels)
         else:
             sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
         sys.stdout.flush()
@@ -247,6 +301,20 @@ def query(
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(1) from None
+
+
+def _check_matches(store, prepared, strict: bool, timeout: float | None) -> None:
+    """Warn (or with ``--strict`` stop) when a parameter value matches no entity of the graph."""
+    from .errors import NoMatch
+    from .query.hints import parameter_hints
+
+    if not prepared.bindings:
+        return
+    hints = parameter_hints(store, prepared, timeout=timeout)
+    if hints and strict:
+        raise NoMatch("; ".join(hints))
+    for hint in hints:
+        _warn(hint)
 
 
 @command
@@ -284,7 +352,7 @@ def export(
     where.check()
     G = to_networkx(where.open())
     path = write_graph(G, out, fmt)
-    _echo(f"Wrote {path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges ({fmt})")
+    _info(f"Wrote {path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges ({fmt})")
 
 
 @command
@@ -294,6 +362,8 @@ def view(
     param: List[str] = typer.Option([], "--param", "-p", help="Query parameter name=value (repeatable)."),
     out: Path = typer.Option(Path("out/network.html"), "--out", "-o", help="Output HTML file."),
     open_: bool = typer.Option(False, "--open", help="Open the page in the web browser."),
+    strict: bool = typer.Option(False, "--strict", help="A parameter value that matches no entity is an error "
+                                                        "(exit 1), not a warning."),
     where: StoreOptions = None,
 ):
     """Write the interactive network page: one self-contained offline HTML file."""
@@ -304,13 +374,23 @@ def view(
     params = parse_param_options(param)
     check_output_path(out)
     where.check()
-    G = view_graph(where.open(), query=query, params=params)
+    store = where.open()
+    if query:
+        from .query import get_query
+
+        _check_matches(store, get_query(query).prepare(params), strict, None)
+    G = view_graph(store, query=query, params=params)
+    if G.number_of_nodes() == 0:
+        what = f"the query '{query}'" + (f" with {', '.join(f'{k}={v}' for k, v in params.items())}" if params else "") \
+            if query else "the graph"
+        _warn(f"{what} selects no entity: the page will be empty")
     path = write_html(G, out, title=G.graph.get("name") if query else "alliance-kg network")
-    _echo(f"Wrote {path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
+    _info(f"Wrote {path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
     if open_:
         import webbrowser
 
-        webbrowser.open(path.resolve().as_uri())
+        if not webbrowser.open(path.resolve().as_uri()):
+            _warn(f"no web browser found to open the page; open {path} yourself")
 
 
 @command

@@ -192,6 +192,11 @@ class ValidationFailed(KGError):
         )
 
 
+class NoMatch(KGError):
+    """A parameter value that matches no entity of the graph, refused with ``--strict`` (a typo would
+    otherwise give an empty answer)."""
+
+
 # --------------------------------------------------------------------------- exit codes
 
 #: the exit status of the CLI for each error: the class's own entry, else its nearest base class's
@@ -219,6 +224,7 @@ EXIT_CODES: dict[type[KGError], int] = {
     UnreadableGraph: 2,
     MissingDependency: 2,
     ValidationFailed: 1,
+    NoMatch: 1,
 }
 
 

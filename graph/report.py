@@ -69,29 +69,13 @@ def write_csv(cols: list[str], rows: list[dict[str, str]], fh) -> None:
         w.writerow([r.get(c, "") for c in cols])
 
 
-def table_columns(variables: list[str]) -> list[tuple[str, str | None]]:
-    """The columns a result table shows: ``(variable, its label variable or None)``.
-
-    A variable ``x`` that has a partner ``xLabel`` becomes one column showing the label
-    over the compact IRI, so wide IRI columns do not crowd an 80-column terminal.
-
-    >>> table_columns(["base", "baseLabel", "start"])
-    [('base', 'baseLabel'), ('start', None)]
-    """
-    out: list[tuple[str, str | None]] = []
-    for v in variables:
-        if v.endswith("Label") and v[: -len("Label")] in variables:
-            continue
-        out.append((v, f"{v}Label" if f"{v}Label" in variables else None))
-    return out
-
-
-def print_result(result, title: str = "", console=None) -> None:
+def print_result(result, title: str = "", console=None, labels: bool | None = None) -> None:
     """A query answer on the terminal: a table of labels and compact IRIs (akr:incirlik-air-base)
     for SELECT, ``true``/``false`` for ASK, a one-line note for an update.
 
     Fits the terminal's width (80 columns when not a terminal and COLUMNS is unset):
-    IRIs fold, long text wraps.
+    IRIs fold, long text wraps. ``labels=True`` shows a labelled value by its label only; by default
+    (None) that is chosen when labels and IRIs together would not fit the terminal but labels do.
     """
     from rich.console import Console
     from rich.table import Table
@@ -105,20 +89,31 @@ def print_result(result, title: str = "", console=None) -> None:
         console.print(f"update applied to the in-memory copy of the graph ({result.changed:+d} quads); "
                       "the graph file is unchanged")
         return
+    from .query.table import table_columns
+
     cols = table_columns(result.variables)
     index = {v: i for i, v in enumerate(result.variables)}
     solutions = result.solutions()
-    cells = [[_cell(sol, index, var, label) for var, label in cols] for sol in solutions]
-    headers = []
-    for var, label in cols:
-        header = Text(terminal_safe(label or var))
-        if label:
-            header.append("\n" + terminal_safe(var), style="dim")
-        headers.append(header)
+
+    def layout(only_labels: bool):
+        cells = [[_cell(sol, index, var, label, only_labels) for var, label in cols] for sol in solutions]
+        headers = []
+        for var, label in cols:
+            header = Text(terminal_safe(var if only_labels else (label or var)))
+            if label and not only_labels:
+                header.append("\n" + terminal_safe(var), style="dim")
+            headers.append(header)
+        return cells, headers
+
+    cells, headers = layout(bool(labels))
+    if labels is None and not _fits(headers, cells, console.width) and any(label for _, label in cols):
+        narrow = layout(True)
+        if _fits(narrow[1], narrow[0], console.width):
+            cells, headers, labels = narrow[0], narrow[1], True
     if title:
         console.print(Text(terminal_safe(title), style="bold"))
     if _fits(headers, cells, console.width):
-        merged = any(label for _, label in cols)
+        merged = any(label for _, label in cols) and not labels
         t = Table(show_lines=merged and len(solutions) > 0)
         for k, (var, _label) in enumerate(cols):
             numeric = bool(solutions) and all(_is_number(sol[index[var]]) for sol in solutions
@@ -139,8 +134,9 @@ def print_result(result, title: str = "", console=None) -> None:
     console.print(f"{len(solutions)} row{'' if len(solutions) == 1 else 's'}")
 
 
-def _cell(sol, index: dict[str, int], var: str, label: str | None):
-    """A table cell: the value (a label over its dim compact IRI for a labelled variable)."""
+def _cell(sol, index: dict[str, int], var: str, label: str | None, only_labels: bool = False):
+    """A table cell: the value (a label over its dim compact IRI for a labelled variable; the label
+    alone with ``only_labels``, or the compact IRI when there is no label)."""
     from rich.text import Text
 
     from .query import display_text
@@ -149,6 +145,8 @@ def _cell(sol, index: dict[str, int], var: str, label: str | None):
     if not label:
         return Text(terminal_safe(display_text(term)))
     cell = Text(terminal_safe(display_text(sol[index[label]])))
+    if only_labels:
+        return cell if cell.plain else Text(terminal_safe(display_text(term)))
     if term is not None:
         cell.append(("\n" if cell.plain else "") + terminal_safe(display_text(term)), style="dim")
     return cell

@@ -76,7 +76,7 @@ def test_flags_show_as_flags_and_options_show_their_type(name):
 def test_build_help_shows_flag_pairs_and_typed_options():
     lines = {m.group(1): m.group(0) for m in re.finditer(r"│ (--[\w-]+).*", _help("build", "--help"))}
     assert re.search(r"--reason\s+--no-reason\s+Add OWL-RL inferences", lines["--reason"])
-    assert re.search(r"--quiet\s+-q\s+Print nothing but errors\.", lines["--quiet"])
+    assert re.search(r"--quiet\s+-q\s+Print nothing but errors and the answer\.", lines["--quiet"])
     assert "<path>" in lines["--out"] and "<str>" in lines["--endpoint"] and "<int range>" in lines["--jobs"]
 
 

@@ -758,7 +758,7 @@ def test_one_table_of_exit_codes_covers_every_error():
     classes = [c for _, c in inspect.getmembers(errors, inspect.isclass) if issubclass(c, KGError)]
     assert len(classes) > 15 and set(classes) == set(errors.EXIT_CODES)
     codes = {c.__name__: errors.exit_code(c.__new__(c)) for c in classes}
-    assert {name: code for name, code in codes.items() if code != 2} == {"QueryTimeout": 3, "ValidationFailed": 1}
+    assert {name: code for name, code in codes.items() if code != 2} == {"QueryTimeout": 3, "ValidationFailed": 1, "NoMatch": 1}
     assert errors.exit_code(ValueError("not ours")) == 1
 
 

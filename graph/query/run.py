@@ -17,8 +17,10 @@ name, a ``.rq`` file or text) is prepared once (checked, parameters bound) and r
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,7 @@ from .results import QueryResult
 from .sparqltext import check_nesting, check_syntax, forbidden_operations, format_syntax_error, query_form, with_limit
 
 DEFAULT_GRAPH = Path("out/kg.ttl")
+_log = logging.getLogger(__name__)
 
 RDF_FORMATS = RDFLIB_FORMATS  # the extensions a graph file may have (graph.rdfio's one table)
 
@@ -102,6 +105,16 @@ class PreparedQuery:
         :class:`~graph.errors.ReadOnlyViolation`."""
         check_timeout(timeout)
         store = open_source(store)
+        started = time.perf_counter()
+        try:
+            result = self._run(store, timeout)
+        finally:
+            _log.info("query %s ran in %.1f ms", self.query.name, 1000 * (time.perf_counter() - started))
+        _log.debug("query %s: %s answer, %d %s", self.query.name, result.kind, len(result),
+                   "rows" if result.kind == "select" else "items")
+        return result
+
+    def _run(self, store, timeout: float | None) -> QueryResult:
         read_only, fork_safe = _store_flags(store)
         if self.form == "UPDATE":
             if read_only:  # a store folder or endpoint opened for reading: never changed here

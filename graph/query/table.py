@@ -17,7 +17,12 @@ from .results import display_text
 
 
 def table_columns(variables: list[str]) -> list[tuple[str, str | None]]:
-    """``(variable, its label variable or None)``; a label variable is shown in its partner's cell."""
+    """The columns a result table shows: ``(variable, its label variable or None)``. A variable ``x``
+    with a partner ``xLabel`` is one column showing the label over the compact IRI.
+
+    >>> table_columns(["base", "baseLabel", "start"])
+    [('base', 'baseLabel'), ('start', None)]
+    """
     out: list[tuple[str, str | None]] = []
     for v in variables:
         if v.endswith("Label") and v[: -len("Label")] in variables:
