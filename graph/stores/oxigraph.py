@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..buildlock import BuildLock
 from ..durable import fsync_folder
 from ..errors import KGError
 from .base import GRAPH_NS
@@ -162,8 +163,9 @@ def check_store_target(path: str | Path) -> None:
                       "built by `kg build --store` or to a new or empty folder", path=path)
 
 
-class StoreLock:
-    """An exclusive lock on a store folder, held by one writer (``kg build --store``) at a time.
+class StoreLock(BuildLock):
+    """An exclusive lock on a store folder, held by one writer (``kg build --store``) at a time: a
+    :class:`graph.buildlock.BuildLock` that does not wait, with the store's words.
 
     The lock is ``flock`` on the sibling file ``.DIR.kg-lock`` (not a file inside DIR: the folder is
     swapped). The operating system releases it when the process dies, however it dies; the file is
@@ -173,57 +175,15 @@ class StoreLock:
     ...     pass
     """
 
+    file_words = "the store's lock file"
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.lock_file = store_siblings(os.path.realpath(self.path))["lock"]  # a link's target's lock
-        self._fd: int | None = None
+        super().__init__(store_siblings(os.path.realpath(self.path))["lock"], target=f"store {self.path}")
 
-    def acquire(self) -> "StoreLock":
-        try:
-            import fcntl
-        except ImportError:  # Windows: no flock; a single writer is up to the user
-            return self
-        try:
-            self.lock_file.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise KGError(f"cannot create the folder: {exc.strerror or exc}", path=self.lock_file.parent) from None
-        while True:
-            try:
-                fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
-            except OSError as exc:
-                raise KGError(f"cannot create the store's lock file: {exc.strerror or exc}",
-                              path=self.lock_file) from None
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                raise KGError("another `kg build` is writing this store (its lock "
-                              f"{self.lock_file.name} is held); try again when it has finished",
-                              path=self.path) from None
-            try:
-                same = os.path.samestat(os.fstat(fd), os.stat(self.lock_file))
-            except FileNotFoundError:
-                same = False
-            if same:
-                self._fd = fd
-                return self
-            os.close(fd)  # the file was removed by the writer that held it: take the new one
-
-    def release(self) -> None:
-        if self._fd is None:
-            return
-        try:
-            os.unlink(self.lock_file)
-        except OSError:
-            pass
-        os.close(self._fd)
-        self._fd = None
-
-    def __enter__(self) -> "StoreLock":
-        return self.acquire()
-
-    def __exit__(self, *exc) -> None:
-        self.release()
+    def busy(self, holder: str) -> KGError:
+        return KGError(f"another `kg build` is writing this store (its lock {self.lock_file.name} is held); "
+                       "try again when it has finished", path=self.path)
 
 
 def lock_store(path: str | Path) -> StoreLock:
@@ -346,12 +306,14 @@ def write_store_folder(ds, path: str | Path, lock: StoreLock | None = None) -> d
                         if g.value not in names:
                             stale.append(g.value)
                         continue
-                    target.extend(old.quads_for_pattern(None, None, None, g))
-                target.extend(old.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+                    target.bulk_extend(old.quads_for_pattern(None, None, None, g))
+                target.bulk_extend(old.quads_for_pattern(None, None, None, ox.DefaultGraph()))
                 old = None
             triples = 0
             for iri, data in produced:
-                target.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
+                # the bulk loader: the new folder is private until it is swapped in whole, so it needs
+                # no transaction, and loading is not the bottleneck of a big build
+                target.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
                 triples += data.count(b"\n")
             target.flush()
             target = None  # closes the database
