@@ -58,9 +58,14 @@ _EXPORTS = {
     "to_networkx": "export",
     "from_construct": "export",
     "write_graph": "export",
-    "view_graph": "view",
+    "view_graph": "select",
+    "network": "view",
+    "show": "view",
     "render_html": "view",
     "write_html": "view",
+    "parameter_hints": "query.hints",
+    "publish": "publish",
+    "StoreOptions": "publish",
 }
 
 __all__ = sorted(_EXPORTS)
