@@ -44,6 +44,7 @@ from .lexicon import ONTOLOGY_FILE, load_lexicon, parse_turtle, slugify
 from .namespaces import ENTITIES_GRAPH, ONTOLOGY_GRAPH, PREFIXES, document_graph
 from .rdfio import write_atomic
 from .serialize import check_output_path, format_for, serialize  # noqa: F401
+from .stages import Stages
 
 
 @dataclass
@@ -66,6 +67,20 @@ class BuildResult:
     summary: Summary
     extractions: list[Extraction]
     report: object = None  #: the validation report (graph.validate.ValidationReport) when validated
+    changes: object = None  #: what changed since the last build (graph.cache.Changes), when built with a cache
+    cache: object = None  #: the cache it was built with (graph.cache.ExtractionCache), or None
+    stages: Stages = field(default_factory=Stages)  #: the time each stage took
+
+    def commit_cache(self) -> list[str]:
+        """Record this build in its cache as the last one (once the graph is written; see
+        :func:`build_graph`'s ``commit``); nothing without a cache. Returns what went wrong on the way
+        (a cache that could not be written: the graph is written all the same)."""
+        if self.cache is None:
+            return []
+        before = len(self.cache.notes)
+        with self.cache.lock():
+            self.cache.commit(self.extractions)
+        return self.cache.notes[before:]
 
 
 @contextmanager
@@ -97,10 +112,12 @@ def load_ontology(path: str | Path = ONTOLOGY_FILE) -> Graph:
 
 
 def build_dataset(docs: list[Document], ontology: str | Path = ONTOLOGY_FILE, progress=None,
-                  jobs: int = 1) -> BuildResult:
-    """Extract every document and write the dataset (ontology graph + one graph per document)."""
+                  jobs: int = 1, cache=None, stages: Stages | None = None) -> BuildResult:
+    """Extract every document (taking from ``cache``, a :class:`graph.cache.ExtractionCache`, what it
+    holds) and write the dataset (ontology graph + one graph per document); ``stages`` times the
+    extraction and the RDF (:class:`graph.stages.Stages`)."""
     with gc_paused():
-        return _build_dataset(docs, ontology, progress, jobs)
+        return _build_dataset(docs, ontology, progress, jobs, cache, stages or Stages())
 
 
 def default_jobs(n_docs: int) -> int:
@@ -116,18 +133,36 @@ def default_jobs(n_docs: int) -> int:
 _WORKER_LEXICON = None
 
 
-def _extract_in_worker(doc: Document) -> Extraction:
-    return extract_document(doc, _WORKER_LEXICON)
+def _extract_one(doc: Document, lexicon) -> Extraction:
+    """One document's extraction; a failure is a KGError that names the document."""
+    from .errors import KGError
+
+    try:
+        return extract_document(doc, lexicon)
+    except KGError as exc:
+        if exc.path is not None:
+            raise
+        raise type(exc)(exc.message, path=doc.path, line=exc.line) from None
+    except Exception as exc:  # a bug of the extractor on this document: name it, stop the build
+        raise KGError(f"extraction failed: {type(exc).__name__}: {exc}", path=doc.path) from exc
 
 
-def extract_all(docs: list[Document], lexicon, jobs: int = 1, progress=None) -> list[Extraction]:
+def _extract_in_worker(item: tuple[int, Document]) -> tuple[int, Extraction]:
+    return item[0], _extract_one(item[1], _WORKER_LEXICON)
+
+
+def extract_all(docs: list[Document], lexicon, jobs: int = 1, progress=None, done=None) -> list[Extraction]:
     """Extract every document, in ``jobs`` processes when more than one; the result (and so the
-    graph) is the same, in the same order, for any number of jobs."""
+    graph) is the same, in the same order, for any number of jobs. ``done`` is called with each
+    extraction as soon as it is made (the cache keeps it), so a document that fails (a KGError naming
+    it stops the build) leaves those already done with ``done``."""
     jobs = max(1, min(jobs, len(docs)))
     if jobs == 1:
         out = []
         for doc in docs:
-            out.append(extract_document(doc, lexicon))
+            out.append(_extract_one(doc, lexicon))
+            if done:
+                done(out[-1])
             if progress:
                 progress(doc)
         return out
@@ -139,16 +174,34 @@ def extract_all(docs: list[Document], lexicon, jobs: int = 1, progress=None) -> 
     load_pipeline()  # loaded once here; forked workers share it
     _WORKER_LEXICON = lexicon
     ctx = multiprocessing.get_context("fork")
-    out = []
+    out: list[Extraction | None] = [None] * len(docs)
     with ctx.Pool(jobs) as pool:
-        for ex in pool.imap(_extract_in_worker, docs, chunksize=max(1, min(16, len(docs) // (jobs * 4) or 1))):
-            out.append(ex)
+        for i, ex in pool.imap_unordered(_extract_in_worker, enumerate(docs),
+                                         chunksize=max(1, min(16, len(docs) // (jobs * 4) or 1))):
+            out[i] = ex
+            if done:
+                done(ex)
             if progress:
                 progress(ex.doc)
     return out
 
 
-def _build_dataset(docs: list[Document], ontology: str | Path, progress, jobs: int = 1) -> BuildResult:
+def _build_dataset(docs: list[Document], ontology: str | Path, progress, jobs: int, cache,
+                   stages: Stages) -> BuildResult:
+    with stages.stage("extract", total=len(docs)) as advance:
+        def tick(doc):
+            advance(doc)
+            if progress:
+                progress(doc)
+
+        ds, extractions = _extract(docs, ontology, tick, jobs, cache)
+    with stages.stage("merge and RDF"):
+        result = _rdf(ds, docs, extractions)
+    result.stages = stages
+    return result
+
+
+def _extract(docs: list[Document], ontology: str | Path, progress, jobs: int, cache):
     ds = Dataset()
     for prefix, ns in PREFIXES.items():
         ds.bind(prefix, ns, override=True, replace=True)
@@ -156,7 +209,14 @@ def _build_dataset(docs: list[Document], ontology: str | Path, progress, jobs: i
     for t in load_ontology(ontology):
         onto.add(t)
     lexicon = load_lexicon(Path(ontology))
-    extractions = extract_all(docs, lexicon, jobs=jobs, progress=progress)
+    if cache is not None:
+        extractions = cache.extract(docs, lexicon, jobs=jobs, progress=progress)
+    else:
+        extractions = extract_all(docs, lexicon, jobs=jobs, progress=progress)
+    return ds, extractions
+
+
+def _rdf(ds: Dataset, docs: list[Document], extractions: list[Extraction]) -> BuildResult:
     entities = merge_entities(extractions)
     summary = Summary(documents=len(docs))
     summary.conflicts = one_country_per_place(extractions, entities) + one_value_per_year(extractions, entities)
@@ -180,10 +240,19 @@ def _build_dataset(docs: list[Document], ontology: str | Path, progress, jobs: i
 
 
 def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = True, validate: bool = True,
-                shapes: str | Path | None = None, progress=None, jobs: int = 1, warn=None) -> BuildResult:
+                shapes: str | Path | None = None, progress=None, jobs: int = 1, warn=None,
+                cache: str | Path | None = None, refresh: bool = False, commit: bool = True,
+                lock_wait: float | None = None, stages: Stages | None = None) -> BuildResult:
     """The whole build as ``kg build`` runs it: read the corpus folder(s), extract, write the RDF
     dataset, add the OWL-RL inferences and check the SHACL shapes. ``warn`` is told about the files
     of the corpus that are skipped (:func:`graph.corpus.find_documents`).
+
+    With a ``cache`` folder (:func:`graph.cache.default_cache_dir`), only the documents it does not
+    hold are extracted (all of them with ``refresh``, ``kg build --no-cache``), under the folder's
+    lock (waiting up to ``lock_wait`` seconds for another build), and the graph is the same, byte for
+    byte; ``result.changes`` tells what changed since the last build recorded there. With ``commit``
+    this build is recorded at once; with ``commit=False`` the caller records it once the graph is
+    written (:meth:`BuildResult.commit_cache`), as ``kg build`` does.
 
     Raises ``graph.validate.ValidationFailed`` (its ``report`` lists the violations) when the graph does
     not conform, so that callers write nothing.
@@ -192,18 +261,35 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
     >>> result.summary.inferred, result.report.conforms  # doctest: +SKIP
     (40, True)
     """
+    from contextlib import nullcontext
+
     from .corpus import read_corpus
 
-    with gc_paused():
-        result = build_dataset(read_corpus(corpus, warn=warn), ontology=ontology, progress=progress, jobs=jobs)
+    stages = stages or Stages()
+    store = None
+    if cache is not None:
+        from .cache import ExtractionCache, extractor_fingerprint
+
+        store = ExtractionCache(cache, extractor_fingerprint(ontology), refresh=refresh)
+    with gc_paused(), stages.stage("read"):
+        docs = read_corpus(corpus, warn=warn)
+    with gc_paused(), (store.lock(lock_wait) if store is not None else nullcontext()):
+        result = build_dataset(docs, ontology=ontology, progress=progress, jobs=jobs, cache=store, stages=stages)
+        if store is not None:
+            result.cache, result.changes = store, store.changes(result.extractions)
         if reason:
             from .reason import add_inferences
 
-            result.summary.inferred = add_inferences(result.dataset)
+            with stages.stage("reason"):
+                result.summary.inferred = add_inferences(result.dataset)
         if validate:
             from .validate import SHAPES_FILE, require_conformance, validate_dataset
 
-            result.report = require_conformance(validate_dataset(result.dataset, shapes or SHAPES_FILE))
+            with stages.stage("validate"):
+                report = validate_dataset(result.dataset, shapes or SHAPES_FILE)
+            result.report = require_conformance(report)
+        if store is not None and commit:
+            store.commit(result.extractions)
     return result
 
 

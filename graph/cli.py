@@ -64,30 +64,56 @@ def build(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1,
                                        help="Extract in this many processes (default: the number of cores; "
                                             "the output is the same for any number)."),
+    no_cache: bool = typer.Option(False, "--no-cache",
+                                  help="Read every document again (the cache beside the output is written anew)."),
     where: StoreOptions = None,
 ):
-    """Build the knowledge graph from the Markdown documents of the corpus."""
+    """Build the knowledge graph from the Markdown documents of the corpus.
+
+    Documents read before are taken from a cache beside the output (out/.kg.ttl.kg-cache), so adding
+    or changing an article re-reads only that article; the graph is the same, byte for byte."""
+    from contextlib import ExitStack
+
     from .build import build_graph, default_jobs
+    from .buildlock import output_lock
+    from .cache import default_cache_dir, format_changes
     from .corpus import find_documents
     from .lexicon import ONTOLOGY_FILE
-    from .publish import publish
-    from .report import print_summary, progress_bar
+    from .publish import DEFAULT_OUT, publish
+    from .report import StageDisplay, print_summary
+    from .stages import Stages
     from .validate import ValidationFailed, format_report
 
-    def make():  # called by publish once --out is checked and the store's lock is held
-        n = sum(len(find_documents(c, warn=_warn)) for c in corpus)  # skipped files told once, here
-        with progress_bar(n, enabled=not quiet and n > 20) as advance:
-            return build_graph(corpus, ontology or ONTOLOGY_FILE, reason=reason, validate=validate, shapes=shapes,
-                               progress=advance, jobs=jobs or default_jobs(n), warn=lambda _told: None)
+    kind, place = where.chosen()
+    target = out if out is not None else (None if kind in ("store", "endpoint") else DEFAULT_OUT)
+    cache_dir = default_cache_dir(out=target, store=place if kind == "store" else None)
+    held = ExitStack()
 
-    try:
-        done = publish(make, out=out, where=where)
-    except ValidationFailed as exc:
-        _echo(format_report(exc.report, exc.report.violations), err=True)
-        raise
+    with held, StageDisplay(enabled=not quiet and sys.stderr.isatty()) as display:
+        stages = Stages(display)
+
+        def make():  # called by publish once --out is checked and the store's lock is held
+            if target is not None:
+                held.enter_context(output_lock(target))  # one build writes this file at a time
+            n = sum(len(find_documents(c, warn=_warn)) for c in corpus)  # skipped files told once, here
+            return build_graph(corpus, ontology or ONTOLOGY_FILE, reason=reason, validate=validate, shapes=shapes,
+                               jobs=jobs or default_jobs(n), warn=lambda _told: None, cache=cache_dir,
+                               refresh=no_cache, commit=False, stages=stages)
+
+        try:
+            done = publish(make, out=out, where=where)
+        except ValidationFailed as exc:
+            _echo(format_report(exc.report, exc.report.violations), err=True)
+            raise
+        for note in done.result.commit_cache():
+            _warn(note)
     if quiet:
         return
     print_summary(done.result.summary, done.described)
+    _echo(f"stages: {stages.summary()}")
+    if done.result.changes is not None:
+        for line in format_changes(done.result.changes):
+            _echo(line)
     if done.graphs is not None:
         _echo(f"{done.target}: {done.graphs} named graphs replaced, {done.dropped} stale graphs dropped")
     report = done.result.report

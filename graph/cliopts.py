@@ -50,13 +50,13 @@ def echo(text, err: bool = False, **style) -> None:
     typer.secho(terminal_safe(text), err=err, **style)
 
 
-#: set by -q/--quiet for the command being run: warnings and informational lines are not printed
+#: set by -q/--quiet for the command being run: informational lines are not printed
 QUIET = {"on": False}
 
 
 def warn(message: str) -> None:
-    if not QUIET["on"]:
-        echo(f"warning: {message}", err=True, fg=typer.colors.YELLOW)
+    """A warning on stderr (shown with -q too: it is about the answer, or about what was skipped)."""
+    echo(f"warning: {message}", err=True, fg=typer.colors.YELLOW)
 
 
 def info(message: str) -> None:
@@ -123,7 +123,7 @@ def command_of(app):
                               default=typer.Option(0, "--verbose", "-v", count=True, show_default=False,
                                                    help="Say what is being done (-vv: in detail), on stderr.")),
             inspect.Parameter("quiet", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
-                              default=typer.Option(False, "--quiet", "-q", help="Print nothing but errors and the answer.")),
+                              default=typer.Option(False, "--quiet", "-q", help="Print nothing but the answer, warnings and errors.")),
         ]
         run.__signature__ = inspect.Signature(params)
         run.__annotations__ = {p.name: p.annotation for p in params}

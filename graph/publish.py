@@ -190,19 +190,23 @@ def publish(result, out: str | Path | None = None, where: StoreOptions | None = 
             exc.message += f"; nothing written to {out if out is not None else kind}"
             raise
         report = PublishReport(built, out)
+        stages = built.stages
         written: Optional[Mapping[str, int]] = None
         if kind == "store":  # a new store folder swapped in whole: readers see the old graph or the new
-            written, report.target = write_store_folder(built.dataset, place, lock=lock), f"store {place}"
+            with stages.stage("load"):
+                written, report.target = write_store_folder(built.dataset, place, lock=lock), f"store {place}"
         elif kind == "endpoint":  # each named graph replaced, stale document graphs dropped, then checked
             target = where.open(writable=True)
             report.target = target.description
             try:
-                written = write_to_store(built.dataset, target)
+                with stages.stage("load"):
+                    written = write_to_store(built.dataset, target)
             finally:
                 target.close()
         if written is not None:
             report.graphs, report.dropped = written["graphs"], written["dropped"]
         if out is not None:
-            write_dataset(built.dataset, out)
+            with stages.stage("write"):
+                write_dataset(built.dataset, out)
     return report
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 from pathlib import Path
 
@@ -185,14 +184,46 @@ def print_queries(queries, console=None) -> None:
     console.print(f"{len(queries)} queries; run one with `kg query NAME [--param name=value]`")
 
 
-@contextlib.contextmanager
-def progress_bar(total: int, enabled: bool = True):
-    """Yield an ``advance(doc)`` callback that moves a rich progress bar (or does nothing)."""
-    if not enabled:
-        yield lambda _doc=None: None
-        return
-    from rich.progress import Progress
+class StageDisplay:
+    """Every stage of a long command on one rich progress display, on stderr: a bar with a count for a
+    stage of known length (extract: documents), a spinner for the others, each with its time.
 
-    with Progress(transient=True) as prog:
-        task = prog.add_task("extracting", total=total)
-        yield lambda _doc=None: prog.advance(task)
+    >>> with StageDisplay(enabled=False) as display:
+    ...     display.start("read", None); display.end("read", 0.1)
+    """
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self._progress = None
+        self._tasks: dict[str, int] = {}
+
+    def __enter__(self) -> "StageDisplay":
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+            from rich.progress import TimeElapsedColumn
+
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description:<14}"), BarColumn(),
+                                      MofNCompleteColumn(), TimeElapsedColumn(),
+                                      console=Console(stderr=True), transient=True)
+            self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+            self._progress = None
+
+    def start(self, name: str, total: int | None) -> None:
+        if self._progress is not None:
+            self._tasks[name] = self._progress.add_task(name, total=total)
+
+    def advance(self, name: str, detail: object = None) -> None:
+        if self._progress is not None and name in self._tasks:
+            self._progress.advance(self._tasks[name])
+
+    def end(self, name: str, seconds: float) -> None:
+        if self._progress is not None and name in self._tasks:
+            task = self._tasks.pop(name)
+            self._progress.update(task, description=f"{name} {seconds:.1f} s")
+            self._progress.stop_task(task)

@@ -11,6 +11,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 from types import SimpleNamespace
+from graph.stages import Stages
 
 import pytest
 import typer
@@ -76,7 +77,7 @@ def test_flags_show_as_flags_and_options_show_their_type(name):
 def test_build_help_shows_flag_pairs_and_typed_options():
     lines = {m.group(1): m.group(0) for m in re.finditer(r"│ (--[\w-]+).*", _help("build", "--help"))}
     assert re.search(r"--reason\s+--no-reason\s+Add OWL-RL inferences", lines["--reason"])
-    assert re.search(r"--quiet\s+-q\s+Print nothing but errors and the answer\.", lines["--quiet"])
+    assert re.search(r"--quiet\s+-q\s+Print nothing but the answer, warnings and errors\.", lines["--quiet"])
     assert "<path>" in lines["--out"] and "<str>" in lines["--endpoint"] and "<int range>" in lines["--jobs"]
 
 
@@ -168,7 +169,7 @@ def _built(n_graphs: int = 2) -> SimpleNamespace:
     ds = Dataset()
     for i in range(n_graphs):
         ds.graph(URIRef(f"{GRAPH_NS}doc/d{i}")).add((URIRef(f"urn:s{i}"), URIRef("urn:p"), URIRef("urn:o")))
-    return SimpleNamespace(dataset=ds, summary=None, report=None)
+    return SimpleNamespace(dataset=ds, summary=None, report=None, stages=Stages())
 
 
 def test_publish_writes_a_file_and_a_store(tmp_path):

@@ -71,7 +71,7 @@ def test_verbose_logs_what_is_done_and_quiet_prints_only_errors(built_graph, tmp
     r = run_kg("export", "-g", built_graph, "-o", tmp_path / "g.graphml", "-q")
     assert r.returncode == 0 and r.stdout == "" and r.stderr == "" and (tmp_path / "g.graphml").exists()
     r = run_kg("query", "entity-facts", "-p", "entity_iri=akr:turkye", "-g", built_graph, "-q", "-f", "csv")
-    assert r.stderr == ""  # the warning is left out; the answer is not
+    assert r.stderr.startswith("warning: no entity 'akr:turkye'")  # a warning is about the answer: kept
     assert r.stdout.startswith("direction,")
 
 
@@ -88,3 +88,17 @@ def test_open_without_a_browser_says_so(built_graph, tmp_path, monkeypatch):
     r = run_kg("view", "-g", built_graph, "-o", tmp_path / "n.html", "--open")
     assert r.returncode == 0
     assert f"warning: no web browser found to open the page; open {tmp_path / 'n.html'} yourself" in r.stderr
+
+
+def test_build_says_how_long_each_stage_took_and_logs_them_with_verbose(tmp_path):
+    from conftest import CORPUS
+
+    r = run_kg("build", "--corpus", CORPUS, "--out", tmp_path / "kg.ttl", "--no-cache")
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("stages: "))
+    assert [part.split(" ")[0] for part in line[len("stages: "):].split(", ")] == [
+        "read", "extract", "merge", "reason", "validate", "write"]
+    r = run_kg("build", "--corpus", CORPUS, "--out", tmp_path / "kg.ttl", "-v")
+    for stage in ("read", "extract", "merge and RDF", "reason", "validate", "write"):
+        assert f"graph.stages: {stage}: " in r.stderr
+    assert "read 0 documents, 2 from the cache" in r.stdout  # the second build takes both from the cache

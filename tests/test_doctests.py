@@ -14,7 +14,10 @@ MODULES = ["graph.corpus", "graph.extract", "graph.extract.model", "graph.extrac
            "graph.build", "graph.cache", "graph.buildlock", "graph.build_rdf", "graph.build_merge", "graph.serialize", "graph.validate_report",
            "graph.validate_load", "graph.validate_sparql", "graph.lexicon", "graph.rdfio", "graph.stores.base",
            "graph.stores.memory", "graph.stores.oxigraph", "graph.stores.http", "graph.stores.endpoint",
-           "graph.stores.registry", "graph.select", "graph.layout", "graph.netdata", "graph.mapdata", "graph.view"]
+           "graph.stores.registry", "graph.select", "graph.layout", "graph.netdata", "graph.mapdata", "graph.view",
+           "graph.vocab", "graph.namespaces", "graph.resources", "graph.stages", "graph.report", "graph.publish",
+           "graph.query.results", "graph.query.table", "graph.query.params", "graph.query.sparqltext",
+           "graph.query.library", "graph.query.run", "graph.errors"]
 
 
 @pytest.mark.parametrize("name", MODULES)
