@@ -270,6 +270,22 @@ def _swap_in(new: Path, path: Path) -> None:
         _remove_tree(new)
 
 
+def as_nquads(graphs) -> bytes:
+    """``(graph IRI, N-Triples bytes)`` pairs as one N-Quads document.
+
+    >>> as_nquads([("urn:g", b"<urn:s> <urn:p> <urn:o> .\\n")])
+    b'<urn:s> <urn:p> <urn:o> <urn:g> .\\n'
+    """
+    out = []
+    for iri, data in graphs:
+        suffix = f" <{iri}> .".encode()
+        for line in data.splitlines():
+            line = line.rstrip()
+            if line:
+                out.append(line[:-1].rstrip() + suffix)  # every N-Triples line ends with " ."
+    return b"\n".join(out) + b"\n" if out else b""
+
+
 def write_store_folder(ds, path: str | Path, lock: StoreLock | None = None) -> dict[str, int]:
     """Write a built dataset as the store folder ``path``, atomically (see above), and return counts as
     :func:`graph.stores.write_to_store` does. Graphs of the old store outside the project's namespace
@@ -309,12 +325,11 @@ def write_store_folder(ds, path: str | Path, lock: StoreLock | None = None) -> d
                     target.bulk_extend(old.quads_for_pattern(None, None, None, g))
                 target.bulk_extend(old.quads_for_pattern(None, None, None, ox.DefaultGraph()))
                 old = None
-            triples = 0
-            for iri, data in produced:
-                # the bulk loader: the new folder is private until it is swapped in whole, so it needs
-                # no transaction, and loading is not the bottleneck of a big build
-                target.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
-                triples += data.count(b"\n")
+            # the bulk loader, called once over every graph (once per graph costs 9x more at 2,000
+            # graphs): the new folder is private until it is swapped in whole, so it needs no transaction
+            nquads = as_nquads(produced)
+            target.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+            triples = nquads.count(b"\n")
             target.flush()
             target = None  # closes the database
             _fsync_tree(new)
