@@ -11,7 +11,7 @@ MODULES = ["graph.corpus", "graph.extract", "graph.extract.model", "graph.extrac
            "graph.extract.windows", "graph.extract.evidence", "graph.extract.aliases", "graph.extract.referring",
            "graph.extract.lists", "graph.extract.orgs", "graph.extract.surface", "graph.extract.parsed",
            "graph.extract.document", "graph.depmatch", "graph.deprules", "graph.depanchor", "graph.discourse",
-           "graph.build", "graph.cache", "graph.buildlock", "graph.build_rdf", "graph.build_merge", "graph.serialize", "graph.validate_report",
+           "graph.build", "graph.cache", "graph.cache_records", "graph.buildlock", "graph.build_rdf", "graph.build_merge", "graph.serialize", "graph.validate_report",
            "graph.validate_load", "graph.validate_sparql", "graph.lexicon", "graph.rdfio", "graph.stores.base",
            "graph.stores.memory", "graph.stores.oxigraph", "graph.stores.http", "graph.stores.endpoint",
            "graph.stores.registry", "graph.select", "graph.layout", "graph.netdata", "graph.mapdata", "graph.view",
