@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 OUT    := out
 
-.PHONY: demo test install dev browser bench eval notebook clean
+.PHONY: demo test install dev browser virtuoso bench eval notebook clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,15 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "warning: /usr/bin/chromium missing and cannot be installed (not root); browser tests will fail under CI=true"; fi
 
-test: $(VENV)/.dev-installed browser
+# Debian's Virtuoso Open Source 7.2 for the Virtuoso tests (tests/test_virtuoso.py starts its own server).
+virtuoso:
+	@if command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's virtuoso-opensource for the Virtuoso tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null; \
+	else echo "warning: virtuoso-t missing and cannot be installed (not root); Virtuoso tests will fail under CI=true"; fi
+
+test: $(VENV)/.dev-installed browser virtuoso
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev-installed browser

@@ -69,8 +69,12 @@ SELECT ?e ?path WHERE {
 Q_TYPES = _PREFIXES + """
 SELECT ?e ?t WHERE { ?e a ?t . FILTER (isIRI(?e) && STRSTARTS(STR(?t), STR(akg:))) }"""
 
+#: one step, then ``*``: the pairs of ``?c rdfs:subClassOf+ ?super``, in a form Virtuoso also runs (it
+#: refuses a ``+`` path with neither end bound: "transitive start not given")
 Q_SUBCLASS = _PREFIXES + """
-SELECT DISTINCT ?c ?super WHERE { ?c rdfs:subClassOf+ ?super . FILTER (isIRI(?c) && isIRI(?super)) }"""
+SELECT DISTINCT ?c ?super WHERE {
+  ?c rdfs:subClassOf ?direct . ?direct rdfs:subClassOf* ?super . FILTER (isIRI(?c) && isIRI(?super))
+}"""
 
 Q_LABELS = _PREFIXES + """
 SELECT ?e ?l WHERE { ?e rdfs:label ?l . FILTER (isIRI(?e) && isLiteral(?l)) }"""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ import pytest
 from graph.errors import KGError
 from graph.query import list_queries, load_store, run_query
 from graph.stores import EndpointStore, derived_urls, open_store, strip_lateral
+from graph.stores.http import EndpointError
 
 from conftest import CORPUS, KG, ROOT, free_port, run_kg, start_oxigraph, stop
 
@@ -265,10 +267,10 @@ def test_credentials_and_protocol_headers(opts, header):
         path, headers, body = _Recorder.seen[-1]
         assert path == "/ds/sparql"
         assert headers["Authorization"] == header
-        assert headers["Content-Type"] == "application/sparql-query"
+        assert headers["Content-Type"] == "application/x-www-form-urlencoded"
         assert headers["Accept"] == "application/sparql-results+json"
         # the parameter travels as a serialised literal in a VALUES block inside the WHERE
-        assert 'WHERE { VALUES (?_partner) { ("Germany") }' in body
+        assert 'WHERE { VALUES (?_partner) { ("Germany") }' in urllib.parse.parse_qs(body)["query"][0]
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -301,6 +303,75 @@ def test_digest_authentication_when_the_server_asks_for_it():
         assert first["Authorization"].startswith("Basic ")
         assert second["Authorization"].startswith('Digest username="dba", realm="SPARQL", nonce="n0nce"')
         assert body == "DROP SILENT GRAPH <urn:g>"  # the request body is sent again with the answer
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+class _BasicRefused(BaseHTTPRequestHandler):
+    """A stand-in for Virtuoso's /sparql-auth as it is: a Basic header is answered with a bare 401 (no
+    challenge to answer); only a request without credentials draws the Digest challenge; a Digest answer
+    is checked (user dba, password s3cret)."""
+
+    seen: list = []  # (method, the scheme of its Authorization header or None, nc, body)
+    CHALLENGE = 'Digest realm="SPARQL", nonce="n0nce", opaque="0paque", qop="auth", algorithm="MD5"'
+
+    def _answer(self, status: int, challenge: bool = False) -> None:
+        self.send_response(status)
+        if challenge:
+            self.send_header("WWW-Authenticate", self.CHALLENGE)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _signed(self) -> bool:
+        import hashlib
+
+        def md5(text: str) -> str:
+            return hashlib.md5(text.encode()).hexdigest()
+
+        f = urllib.request.parse_keqv_list(urllib.request.parse_http_list(self.headers["Authorization"][7:]))
+        expected = md5(":".join([md5("dba:SPARQL:s3cret"), "n0nce", f["nc"], f["cnonce"], "auth",
+                                 md5(f"{self.command}:{self.path}")]))
+        return f["username"] == "dba" and f["uri"] == self.path and f["response"] == expected
+
+    def _handle(self) -> None:
+        auth = self.headers.get("Authorization")
+        scheme = auth.split()[0] if auth else None
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        nc = re.search(r"\bnc=(\w+)", auth).group(1) if scheme == "Digest" else None
+        _BasicRefused.seen.append((self.command, scheme, nc, body))
+        if scheme == "Digest" and self._signed():
+            self._answer(200)
+        else:
+            self._answer(401, challenge=scheme is None)
+
+    do_POST = do_HEAD = _handle  # noqa: N815 - http.server API
+
+    def log_message(self, *args):
+        pass
+
+
+def test_digest_drawn_with_a_head_when_basic_is_refused_without_a_challenge():
+    """The bare 401 to Basic: the challenge is drawn with a HEAD, the password tried on a second HEAD, then
+    every request carries its Digest answer up front (the nonce counted up); a wrong password is one line."""
+    httpd = HTTPServer(("127.0.0.1", 0), _BasicRefused)
+    Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        _BasicRefused.seen.clear()
+        url = f"http://127.0.0.1:{httpd.server_port}/sparql-auth"
+        store = EndpointStore(url, auth="dba:s3cret", read_only=False)
+        store.update("DROP SILENT GRAPH <urn:g>")
+        store.update("DROP SILENT GRAPH <urn:h>")
+        assert _BasicRefused.seen == [
+            ("POST", "Basic", None, "DROP SILENT GRAPH <urn:g>"), ("HEAD", None, None, ""),
+            ("HEAD", "Digest", "00000001", ""), ("POST", "Digest", "00000002", "DROP SILENT GRAPH <urn:g>"),
+            ("POST", "Digest", "00000003", "DROP SILENT GRAPH <urn:h>")]
+        _BasicRefused.seen.clear()
+        with pytest.raises(EndpointError) as err:
+            EndpointStore(url, auth="dba:wrong", read_only=False).update("DROP SILENT GRAPH <urn:g>")
+        assert str(err.value) == (f"the SPARQL endpoint {url} answered HTTP 401: HTTP Digest: the server refused "
+                                  "the user and password of --auth")
+        assert [m for m, *_ in _BasicRefused.seen] == ["POST", "HEAD", "HEAD"]  # the update is not sent again
     finally:
         httpd.shutdown()
         httpd.server_close()

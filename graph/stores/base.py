@@ -85,6 +85,11 @@ class Store(ABC):
     def close(self) -> None:
         """Release the store (files, connections); closing twice does nothing."""
 
+    def check_whole_graph(self, received: int) -> None:
+        """Fail when ``received``, the distinct triples a whole-graph ``CONSTRUCT`` brought, are fewer
+        than the store holds: an endpoint may cut an answer at its own limit without a word. A store in
+        this process answers whole: nothing to check."""
+
     def check_writable(self) -> None:
         """Raise :class:`~graph.errors.ReadOnlyStoreError` when the store is read-only."""
         if self.read_only:

@@ -1,10 +1,20 @@
 """Any SPARQL 1.1 endpoint (``--endpoint URL``): the SPARQL 1.1 Protocol and the Graph Store Protocol.
 
-Queries are POSTed as ``application/sparql-query`` and read as SPARQL JSON results or N-Triples.
+Queries are POSTed as a form (``query=...``, ``application/x-www-form-urlencoded``: Virtuoso 7.2
+never answers an ``application/sparql-query`` POST) and read as SPARQL JSON results or N-Triples.
 Named graphs are written with the Graph Store Protocol (``PUT ?graph=IRI``,
 ``application/n-triples``) when a Graph Store URL is known, else with SPARQL Update
-(``DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> { ... } }``). The HTTP side (credentials,
-redirects, time limits, errors) is :mod:`graph.stores.http`.
+(``DROP SILENT GRAPH <g> ; INSERT { GRAPH <g> { ... } } WHERE { }``: blank nodes allowed, which
+Virtuoso refuses in ``INSERT DATA``). The HTTP side (credentials, redirects, time limits, partial
+answers, errors) is :mod:`graph.stores.http`.
+
+What engines answer differently is handled here, told by the answer, never by the engine's name:
+blank nodes named ``nodeID://b1`` (Virtuoso) are read as ``_:b1``; the datatype Virtuoso gives back
+for every ``geo:wktLiteral`` (``virtrdf:Geometry``) is named ``geo:wktLiteral`` again (its
+coordinates stay rounded to single precision); an HTTP 500 ``Virtuoso S1T00``/``S1TAT`` error is a
+:class:`~graph.errors.QueryTimeout`; an error that echoes the query (a blank line, ``SPARQL query:``
+and the text) loses the echo, and Virtuoso's ``SP030`` syntax error is a QuerySyntaxError at the
+line of the text the user wrote.
 
 >>> derived_urls("http://127.0.0.1:7878/query")
 ('http://127.0.0.1:7878/update', 'http://127.0.0.1:7878/store')
@@ -19,12 +29,16 @@ import re
 import urllib.parse
 from typing import Mapping
 
-from ..errors import KGError, QuerySyntaxError
+from ..errors import KGError, QuerySyntaxError, QueryTimeout
 from ..vocab import OWL_ONTOLOGY, RDF_TYPE
 from .base import Store, check_graph_iri
 from .http import EndpointError, HttpClient
 
 _JSON = "application/sparql-results+json"
+_WKT_LITERAL = "http://www.opengis.net/ont/geosparql#wktLiteral"
+_VIRTRDF_GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"  #: Virtuoso's name for it
+#: Virtuoso's syntax error: ``Virtuoso 37000 Error SP030: SPARQL compiler, line N: MESSAGE``
+_VIRTUOSO_SYNTAX = re.compile(r"Virtuoso \w+ Error SP030: SPARQL compiler, line (\d+): (.*)", re.S)
 
 
 def derived_urls(endpoint: str) -> tuple[str, str | None]:
@@ -72,8 +86,29 @@ def strip_lateral(text: str) -> str:
 
 
 def _parse_json(data: bytes, endpoint: str):
+    """SPARQL JSON results, read with the names some engines give terms put right (see the module).
+
+    >>> sol = next(iter(_parse_json(b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": '
+    ...                             b'{"type": "bnode", "value": "nodeID://b10002"}}]}}', "http://h/q")))
+    >>> sol["s"]
+    <BlankNode value=b10002>
+    """
+    import json
+
     import pyoxigraph as ox
 
+    if b'"nodeID://' in data or _VIRTRDF_GEOMETRY.encode() in data:
+        try:
+            doc = json.loads(data)
+            for row in doc["results"]["bindings"]:
+                for term in row.values():
+                    if term.get("type") == "bnode" and term.get("value", "").startswith("nodeID://"):
+                        term["value"] = term["value"][len("nodeID://"):]
+                    if term.get("datatype") == _VIRTRDF_GEOMETRY:
+                        term["datatype"] = _WKT_LITERAL
+            data = json.dumps(doc).encode("utf-8")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass  # not results as expected: the parser below says what is wrong
     try:
         return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
     except (SyntaxError, ValueError) as exc:
@@ -121,8 +156,10 @@ class EndpointStore(Store):
     # ---------------------------------------------------------------- reading
 
     def _send(self, text: str, accept: str) -> bytes:
+        # a form POST (SPARQL 1.1 Protocol, "query via URL-encoded POST"), which every engine takes
+        body = urllib.parse.urlencode({"query": text}).encode("ascii")
         try:
-            return self._request("POST", self.endpoint, text.encode("utf-8"), "application/sparql-query", accept)
+            return self._request("POST", self.endpoint, body, "application/x-www-form-urlencoded", accept)
         except EndpointError as exc:
             if exc.status == 400 and self._lateral and re.search(r"\bLATERAL\b", text, re.I):
                 # SPARQL 1.2's LATERAL is Oxigraph-only: retry the same query without it
@@ -130,6 +167,12 @@ class EndpointStore(Store):
                 if portable != text:
                     self._lateral = False
                     return self._send(portable, accept)
+            detail = re.split(r"\n\s*\nSPARQL query:\n", exc.detail, maxsplit=1)[0].strip()  # no echoed query
+            if exc.status == 500 and re.match(r"Virtuoso S1T(00|AT) ", detail):
+                raise QueryTimeout(f"the SPARQL endpoint {self.endpoint} stopped the query at its time limit "
+                                   f"({detail.splitlines()[0]})") from None
+            if detail != exc.detail:
+                raise EndpointError(exc.status, exc.url, detail) from None
             raise
 
     def query(self, text: str, *, use_default_graph_as_union: bool = True,
@@ -149,6 +192,13 @@ class EndpointStore(Store):
         try:
             data = self._send(full, "application/n-triples" if graph_form else _JSON)
         except EndpointError as exc:
+            m = _VIRTUOSO_SYNTAX.match(exc.detail)
+            if m:  # no column given: the line of the text the user wrote, without a caret
+                line = int(m.group(1)) - (1 if prefixes else 0)
+                lines = text.splitlines() or [""]
+                shown = f"\n  {line} | {lines[line - 1]}" if 0 < line <= len(lines) else ""
+                raise QuerySyntaxError(f"SPARQL syntax error at line {line} (from the endpoint): "
+                                       f"{' '.join(m.group(2).split())}{shown}") from None
             if exc.status == 400:  # the server's syntax error, told against the text the user wrote
                 m = re.search(r"error at (\d+):(\d+)(-\d+:\d+)?:?(.*)", exc.detail, re.S)
                 if m and prefixes:
@@ -160,6 +210,7 @@ class EndpointStore(Store):
             raise
         if not graph_form:
             return _parse_json(data, self.endpoint)
+        data = data.replace(b'"^^<' + _VIRTRDF_GEOMETRY.encode() + b'>', b'"^^<' + _WKT_LITERAL.encode() + b'>')
         try:
             return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
         except (SyntaxError, ValueError) as exc:
@@ -190,6 +241,15 @@ class EndpointStore(Store):
     def __len__(self) -> int:
         """The number of quads in the named graphs (the default graph is their union, not counted again)."""
         return self._count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+
+    def check_whole_graph(self, received: int) -> None:
+        """Fail when ``received``, the distinct triples a ``CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }``
+        brought, are fewer than the endpoint's own count: a limit on answers (Virtuoso's
+        ``ResultSetMaxRows``) cut the answer without saying so."""
+        expected = self._count("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
+        if received < expected:
+            raise KGError(f"the SPARQL endpoint {self.endpoint} sent {received:,} of the {expected:,} triples of "
+                          "the graph (a limit on answers, such as Virtuoso's ResultSetMaxRows, cut it)")
 
     def graphs(self) -> list[str]:
         data = self._send("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", _JSON)
@@ -227,8 +287,10 @@ class EndpointStore(Store):
         if self.graph_store:
             self._request("PUT", self._graph_url(iri), ntriples, "application/n-triples")
         else:
-            self.update(f"DROP SILENT GRAPH <{iri}> ;\nINSERT DATA {{ GRAPH <{iri}> {{\n"
-                        + ntriples.decode("utf-8") + "\n} }")
+            # INSERT ... WHERE { } (one empty solution: the template written once, its blank nodes fresh),
+            # not INSERT DATA, which Virtuoso refuses with blank nodes
+            self.update(f"DROP SILENT GRAPH <{iri}> ;\nINSERT {{ GRAPH <{iri}> {{\n"
+                        + ntriples.decode("utf-8") + "\n} } WHERE { }")
 
     def drop_graph(self, iri: str) -> None:
         check_graph_iri(iri)

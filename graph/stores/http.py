@@ -2,8 +2,14 @@
 redirect policy, a time limit per request, and HTTP and transport errors remapped to one-line KGErrors.
 
 * Credentials: ``auth="USER:PASSWORD"`` sends HTTP Basic up front (Fuseki, GraphDB, ...) and answers
-  an HTTP Digest challenge when the server asks for it (Virtuoso's ``/sparql-auth``);
-  ``token="..."`` sends ``Authorization: Bearer``.
+  an HTTP Digest challenge when the server asks for it; ``token="..."`` sends ``Authorization: Bearer``.
+  A server that refuses Basic with a bare 401 (no challenge), or that answers before it has read a
+  large body (the write fails: broken pipe), has its Digest challenge drawn with a ``HEAD`` (no body,
+  no credentials), the credentials tried on a second ``HEAD``, and from then on every request is sent
+  with its Digest answer up front (Virtuoso's ``/sparql-auth`` and ``/sparql-graph-crud-auth``).
+* Partial answers: a success that says it holds only part of the answer is an error, never returned:
+  HTTP 206 or ``X-SQL-State: S1TAT`` (an "anytime" answer cut at a time limit) is a
+  :class:`~graph.errors.QueryTimeout`, ``X-SPARQL-MaxRows: N`` (cut at the server's row limit) a KGError.
 * Redirects: followed only for a GET or HEAD to the same origin. urllib's own handler turns a POST
   answered 301/302/303 into an empty GET (an update "succeeds" and writes nothing) and sends the
   ``Authorization`` header wherever the redirect points; here any other redirect is an
@@ -25,7 +31,7 @@ import base64
 import urllib.parse
 from typing import Iterable
 
-from ..errors import KGError
+from ..errors import KGError, QueryTimeout
 
 
 class EndpointError(KGError):
@@ -117,6 +123,8 @@ class HttpClient:
         self.headers: dict[str, str] = {"User-Agent": "alliance-kg"}
         redirects = _redirect_policy()
         self._opener = urllib.request.build_opener(redirects)
+        self._digest: urllib.request.HTTPDigestAuthHandler | None = None
+        self._challenge: dict | None = None  # a Digest challenge drawn with a HEAD, answered up front
         if auth and token:
             raise KGError("give --auth USER:PASSWORD or --token TOKEN, not both")
         if auth:
@@ -129,8 +137,9 @@ class HttpClient:
                 if url:
                     root = urllib.parse.urlsplit(url)
                     passwords.add_password(None, f"{root.scheme}://{root.netloc}/", user, password)
-            # the Digest handler answers the challenge and sends the request (and its body) again
-            self._opener = urllib.request.build_opener(redirects, urllib.request.HTTPDigestAuthHandler(passwords))
+            # the Digest handler answers a challenge and sends the request (and its body) again
+            self._digest = urllib.request.HTTPDigestAuthHandler(passwords)
+            self._opener = urllib.request.build_opener(redirects, self._digest)
         elif token:
             self.headers["Authorization"] = "Bearer " + token
 
@@ -147,7 +156,8 @@ class HttpClient:
             headers["Accept"] = accept
         req = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
-            with self._opener.open(req, timeout=self.timeout) as resp:
+            with self._open(req) as resp:
+                _check_whole(resp, url)
                 return resp.read()
         except urllib.error.HTTPError as exc:
             if ok_missing and exc.code == 404:
@@ -162,3 +172,77 @@ class HttpClient:
             raise KGError(f"cannot reach the SPARQL endpoint {url}: {exc.reason}") from None
         except (TimeoutError, OSError) as exc:
             raise KGError(f"cannot reach the SPARQL endpoint {url}: {exc}") from None
+
+    # ---------------------------------------------------------------- HTTP Digest up front
+
+    def _open(self, req):
+        """Open ``req``; with a Digest challenge known, answered up front (no Basic header)."""
+        import urllib.error
+
+        if self._challenge is not None:
+            self._sign(req)
+        try:
+            return self._opener.open(req, timeout=self.timeout)
+        except (urllib.error.HTTPError, urllib.error.URLError) as exc:
+            http = isinstance(exc, urllib.error.HTTPError)
+            # a bare 401 (no challenge) to the Basic header, or the server answered before it read the body
+            refused = http and exc.code == 401 and not (exc.headers or {}).get("WWW-Authenticate")
+            cut = not http and isinstance(exc.reason, (BrokenPipeError, ConnectionResetError))
+            if self._digest is None or not (refused or cut):
+                raise
+            challenge = self._draw_challenge(req.full_url)
+            if challenge is None or challenge == self._challenge:
+                raise
+            if http:
+                exc.close()
+            self._challenge = challenge
+            self._sign(req)
+            return self._opener.open(req, timeout=self.timeout)
+
+    def _head(self, url: str, authorization: str | None = None) -> tuple[int, str]:
+        """A ``HEAD`` of ``url`` (no body, no other credentials): its status and its WWW-Authenticate."""
+        import urllib.error
+        import urllib.request
+
+        req = urllib.request.Request(url, method="HEAD", headers={"User-Agent": self.headers["User-Agent"]})
+        if authorization:
+            req.add_unredirected_header("Authorization", authorization)
+        try:
+            with urllib.request.build_opener(_redirect_policy()).open(req, timeout=self.timeout) as resp:
+                return resp.status, ""
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            return exc.code, (exc.headers.get("WWW-Authenticate") if exc.headers else None) or ""
+
+    def _draw_challenge(self, url: str) -> dict | None:
+        """The Digest challenge a ``HEAD`` of ``url`` draws (None: no Digest challenge), once a second
+        ``HEAD`` that answers it is not refused (refused: the user or password is wrong)."""
+        import urllib.request
+
+        status, header = self._head(url)
+        if status != 401 or header[:7].lower() != "digest ":
+            return None
+        challenge = urllib.request.parse_keqv_list(urllib.request.parse_http_list(header[7:]))
+        auth = self._digest.get_authorization(urllib.request.Request(url, method="HEAD"), challenge)
+        if auth is None or self._head(url, "Digest " + auth)[0] == 401:
+            raise EndpointError(401, url, "HTTP Digest: the server refused the user and password of --auth")
+        return challenge
+
+    def _sign(self, req) -> None:
+        """Put the Digest answer to the known challenge on ``req`` (the nonce count goes up each time)."""
+        req.remove_header("Authorization")
+        auth = self._digest.get_authorization(req, self._challenge)
+        if auth:
+            req.add_unredirected_header("Authorization", "Digest " + auth)
+
+
+def _check_whole(resp, url: str) -> None:
+    """Refuse an answer the server says is partial (see the module's docstring)."""
+    state, rows = resp.headers.get("X-SQL-State"), resp.headers.get("X-SPARQL-MaxRows")
+    if resp.status == 206 or state == "S1TAT":
+        why = f"X-SQL-State: {state}" if state else "HTTP 206"
+        raise QueryTimeout(f"the SPARQL endpoint {url} stopped the query at its time limit and sent only part "
+                           f"of the answer ({why})")
+    if rows:
+        raise KGError(f"the SPARQL endpoint {url} cut the answer at {rows} rows (its ResultSetMaxRows); the "
+                      "answer would be incomplete")
