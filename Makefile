@@ -51,6 +51,7 @@ test: $(VENV)/.dev-installed browser virtuoso
 
 bench: $(VENV)/.dev-installed browser
 	$(BIN)/python -m benchmarks.run --markdown
+	$(BIN)/python -m benchmarks.incremental --docs 1000
 
 # Extraction scores against the gold sets (eval/README.md): the seed corpus, the shared dev set if present, real text
 # (real: the development set; holdout, final and blind: sets first scored before any rule was written for them).
