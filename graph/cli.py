@@ -233,6 +233,12 @@ def view(
     open_: bool = typer.Option(False, "--open", help="Open the page in the web browser."),
     strict: bool = typer.Option(False, "--strict", help="A parameter value that matches no entity is an error "
                                                         "(exit 1), not a warning."),
+    overview: Optional[bool] = typer.Option(None, "--overview/--no-overview",
+                                            help="Open on clusters, or on every node (default: clusters above 300 "
+                                                 "nodes)."),
+    layout: Optional[bool] = typer.Option(None, "--layout/--no-layout",
+                                          help="Place the nodes in Python with physics off, or let the browser "
+                                               "place them (default: in Python for large graphs)."),
     where: StoreOptions = None,
 ):
     """Write the interactive network page: one self-contained offline HTML file."""
@@ -253,7 +259,8 @@ def view(
         what = f"the query '{query}'" + (f" with {', '.join(f'{k}={v}' for k, v in params.items())}" if params else "") \
             if query else "the graph"
         _warn(f"{what} selects no entity: the page will be empty")
-    path = write_html(G, out, title=G.graph.get("name") if query else "alliance-kg network")
+    path = write_html(G, out, title=G.graph.get("name") if query else "alliance-kg network", overview=overview,
+                      layout=layout)
     _info(f"Wrote {path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
     if open_:
         import webbrowser

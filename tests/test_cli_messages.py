@@ -102,3 +102,15 @@ def test_build_says_how_long_each_stage_took_and_logs_them_with_verbose(tmp_path
     for stage in ("read", "extract", "merge and RDF", "reason", "validate", "write"):
         assert f"graph.stages: {stage}: " in r.stderr
     assert "read 0 documents, 2 from the cache" in r.stdout  # the second build takes both from the cache
+
+
+@pytest.mark.parametrize("flag, expected", [("--overview", True), ("--no-overview", False)])
+def test_kg_view_takes_the_overview_switch(built_graph, tmp_path, flag, expected):
+    import json
+    import re
+
+    r = run_kg("view", "-g", built_graph, "-o", tmp_path / "n.html", flag)
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "n.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', page, re.S).group(1))
+    assert data["overview"] is expected  # the demo graph opens on every node by default (28 nodes)
