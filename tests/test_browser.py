@@ -96,9 +96,32 @@ def move_off(page):
     page.wait_for_selector("div.vis-tooltip", state="hidden", timeout=5_000)
 
 
+_MOUSE: dict[int, tuple[float, float]] = {}  # where hover() last put each page's mouse
+
+
+def hover(page, x: float, y: float) -> None:
+    """Move the mouse to (x, y) and remember it, so that tooltip_text can move it again if need be."""
+    _MOUSE[id(page)] = (x, y)
+    page.mouse.move(x, y)
+
+
 def tooltip_text(page) -> str:
-    page.wait_for_selector("div.vis-tooltip", state="visible", timeout=5_000)
-    return page.inner_text("div.vis-tooltip")
+    """The tooltip's text once it shows. vis-network shows it after a hover delay, on a mouse *move*:
+    on a loaded machine the first move can come before the page is ready, so the mouse is moved by a
+    pixel and back every 1.5 s (up to 15 s) until it shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(10):
+        try:
+            page.wait_for_selector("div.vis-tooltip", state="visible", timeout=1_500)
+            return page.inner_text("div.vis-tooltip")
+        except PlaywrightTimeout:
+            if id(page) not in _MOUSE or attempt == 9:
+                raise
+            x, y = _MOUSE[id(page)]
+            page.mouse.move(x + 1, y)
+            page.mouse.move(x, y)
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +176,7 @@ def test_click_selects_a_node_and_highlights_its_neighbours(browser, page_file, 
 def test_hover_shows_the_evidence_of_a_node_and_of_an_edge(browser, page_file):
     page, log = open_page(browser, page_file)
     x, y = node_point(page, INCIRLIK, scale=1.2)
-    page.mouse.move(x, y)
+    hover(page, x, y)
     text = tooltip_text(page)
     assert text.startswith("Incirlik Air Base") and "air base" in text
     assert "Incirlik Air Base \u2192 hosts forces of \u2192 Germany" in text
@@ -164,7 +187,7 @@ def test_hover_shows_the_evidence_of_a_node_and_of_an_edge(browser, page_file):
     move_off(page)
     # the edge Incirlik -> Germany: hover a point on it, a quarter of the way from the base
     (ax, ay), (bx, by) = node_point(page, INCIRLIK), node_point(page, AKR + "germany")
-    page.mouse.move(ax + (bx - ax) * 0.3, ay + (by - ay) * 0.3)
+    hover(page, ax + (bx - ax) * 0.3, ay + (by - ay) * 0.3)
     text = tooltip_text(page)
     assert "Incirlik Air Base \u2192 hosts forces of \u2192 Germany" in text
     assert "German forces are based in Incirlik Air Base" in text
@@ -218,7 +241,7 @@ def test_payloads_in_documents_open_no_dialog(browser, tmp_path, which):
     seen = []
     for key in keys:  # hover and click every node: tooltips and the details panel get built
         x, y = node_point(page, key, scale=1.2)
-        page.mouse.move(x, y)
+        hover(page, x, y)
         seen.append(tooltip_text(page))
         page.mouse.click(x, y)
         seen.append(page.inner_text("#details"))
@@ -334,7 +357,7 @@ def test_an_edge_with_more_sentences_than_embedded_says_how_many_more(browser, t
     out = write_html(G, tmp_path / "many.html")
     page, log = open_page(browser, out)
     x, y = node_point(page, "a", scale=1.0)
-    page.mouse.move(x, y)
+    hover(page, x, y)
     text = tooltip_text(page)
     assert "Evidence (up to 35 sentences)" in text and "\u2026 and 32 more" in text  # 3 shown in a tooltip
     move_off(page)
