@@ -36,6 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.servers import start_oxigraph, stop
 from benchmarks.workers import JOIN_QUERIES, QUERY_PARAMS
 
 
@@ -76,28 +77,6 @@ def _load(ds_graphs, target) -> float:
     return seconds
 
 
-def _oxigraph_server(folder: Path):
-    """A writable ``oxigraph serve`` with the union default graph on a free loopback port: (process, URL)."""
-    from benchmarks.virtuoso import free_port
-    from graph.serve import find_oxigraph, server_command, wait_ready
-
-    port = free_port()
-    cmd = server_command(find_oxigraph(), folder, "127.0.0.1", port, timeout=600, writable=True)
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/query"
-    wait_ready(proc, url, deadline_s=30)
-    return proc, url
-
-
-def _stop(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=30)
-
-
 def run(docs: int, seed: int, repeat: int, workdir: Path) -> dict:
     from benchmarks.generate import generate_corpus
     from benchmarks.virtuoso import Virtuoso
@@ -129,12 +108,12 @@ def run(docs: int, seed: int, repeat: int, workdir: Path) -> dict:
     store.close()
 
     def oxigraph_server():
-        proc, url = _oxigraph_server(workdir / "oxigraph-server")
+        proc, url = start_oxigraph(workdir / "oxigraph-server", query_timeout=600, ready_s=30)
         try:
             res["loads"]["oxigraph-server"] = _load(graphs, EndpointStore(url, timeout=600, read_only=False))
             res["queries"]["oxigraph-server"] = _queries(EndpointStore(url, timeout=600), repeat)
         finally:
-            _stop(proc)
+            stop(proc, timeout=30)
 
     def virtuoso():
         with Virtuoso(max_seconds=600, max_rows=10_000_000, buffers=250_000, parent=workdir) as v:

@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -45,6 +43,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from benchmarks.servers import free_port, stop  # noqa: F401 (free_port: part of this module's API)
 
 #: the server and its SQL client, as Debian installs them
 VIRTUOSO_T = "virtuoso-t"
@@ -103,13 +103,6 @@ MaxQueryExecutionTime      = {max_seconds}
 """
 #: no vectored execution (see the module's notes)
 NO_VECTORS = "VectorSize         = 1\nMaxVectorSize      = 1\nAdjustVectorSize   = 0\n"
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 at the moment of asking."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def installed() -> bool:
@@ -251,13 +244,8 @@ class Virtuoso:
     def stop(self) -> None:
         """Stop the server (SIGTERM, SIGKILL after 20 s) and remove its folder."""
         proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=20)
+        if proc is not None:
+            stop(proc, timeout=20)
         folder, self.dir = self.dir, None
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)

@@ -115,43 +115,29 @@ def built_trig(tmp_path_factory) -> Path:
 # --------------------------------------------------------------------------- an Oxigraph server on loopback
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 at the moment of asking."""
-    import socket
+from benchmarks.servers import free_port, start_oxigraph, stop  # noqa: E402,F401 (the tests import them from here)
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_oxigraph(location: Path, union: bool = True):
-    """`oxigraph serve` (writable) on a free loopback port, waited for with a bounded poll; returns
-    (process, query URL). Stop it with :func:`stop`."""
-    from graph.serve import find_oxigraph, server_command, wait_ready
-
-    port = free_port()
-    cmd = server_command(find_oxigraph(), location, "127.0.0.1", port, timeout=60, writable=True)
-    if not union:
-        cmd.remove("--union-default-graph")
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        wait_ready(proc, url, deadline_s=20)
-    except BaseException:
-        stop(proc)
-        raise
-    return proc, url
+#: a value for each required parameter of the query library (and the optional ones, once), for the
+#: tests that run every library query on an engine
+LIBRARY_PARAMS = {
+    "bases-shared-with": {"partner": "United States"},
+    "memberships-of": {"member": "Turkey"},
+    "entity-facts": {"entity_iri": "akr:germany"},
+    "entity-subgraph": {"entity_iri": "akr:turkey"},
+}
+OPTIONAL_PARAMS = [("bases-by-country", {"country": "Qatar"}), ("evidence", {"entity_iri": "akr:incirlik-air-base"})]
+#: bases hosting a given partner's forces: the VALUES block must sit inside the WHERE, under the COUNT
+COUNT_BOUND = """SELECT (COUNT(DISTINCT ?base) AS ?n) WHERE {
+  ?base akg:hostsForcesOf ?partner . ?partner rdfs:label|skos:altLabel ?_partner
+}"""
+HOSTILE = 'x" } ; DELETE WHERE { ?s ?p ?o } #'
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """Stop a server started by :func:`start_oxigraph` (SIGTERM, then SIGKILL after 10 s)."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+def library_cases() -> list[tuple[str, dict]]:
+    """(query name, parameters) for every library query, then the optional parameters once each."""
+    from graph.query import list_queries
+
+    return [(q.name, LIBRARY_PARAMS.get(q.name, {})) for q in list_queries()] + OPTIONAL_PARAMS
 
 
 # --------------------------------------------------------------------------- browser (network page tests)

@@ -25,27 +25,16 @@ from threading import Thread
 import pytest
 
 from graph.errors import KGError
-from graph.query import list_queries, load_store, run_query
+from graph.query import load_store, run_query
 from graph.stores import EndpointStore, derived_urls, open_store, strip_lateral
 from graph.stores.http import EndpointError
 
-from conftest import CORPUS, KG, ROOT, free_port, run_kg, start_oxigraph, stop
+from conftest import (COUNT_BOUND, CORPUS, HOSTILE, KG, LIBRARY_PARAMS, OPTIONAL_PARAMS, ROOT, free_port, library_cases,
+                      run_kg, start_oxigraph, stop)
 
-#: a value for each required parameter of the library (and the optional ones, once)
-PARAMS = {
-    "bases-shared-with": {"partner": "United States"},
-    "memberships-of": {"member": "Turkey"},
-    "entity-facts": {"entity_iri": "akr:germany"},
-    "entity-subgraph": {"entity_iri": "akr:turkey"},
-}
-OPTIONAL = [("bases-by-country", {"country": "Qatar"}), ("evidence", {"entity_iri": "akr:incirlik-air-base"})]
-LIBRARY = [(q.name, PARAMS.get(q.name, {})) for q in list_queries()] + OPTIONAL
+PARAMS, OPTIONAL = LIBRARY_PARAMS, OPTIONAL_PARAMS
+LIBRARY = library_cases()
 
-#: bases hosting a given partner's forces: the VALUES block must sit inside the WHERE, under the COUNT
-COUNT_BOUND = """SELECT (COUNT(DISTINCT ?base) AS ?n) WHERE {
-  ?base akg:hostsForcesOf ?partner . ?partner rdfs:label|skos:altLabel ?_partner
-}"""
-HOSTILE = 'x" } ; DELETE WHERE { ?s ?p ?o } #'
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 COUNT_QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 

@@ -30,26 +30,15 @@ import pytest
 
 from benchmarks.virtuoso import Virtuoso, installed
 from graph.errors import KGError, QueryTimeout
-from graph.query import list_queries, load_store, run_query
+from graph.query import load_store, run_query
 from graph.stores import EndpointStore
 
-from conftest import CORPUS, run_kg
+from conftest import COUNT_BOUND, CORPUS, HOSTILE, LIBRARY_PARAMS, OPTIONAL_PARAMS, library_cases, run_kg
 
-#: a value for each required parameter of the library (and the optional ones, once)
-PARAMS = {
-    "bases-shared-with": {"partner": "United States"},
-    "memberships-of": {"member": "Turkey"},
-    "entity-facts": {"entity_iri": "akr:germany"},
-    "entity-subgraph": {"entity_iri": "akr:turkey"},
-}
-OPTIONAL = [("bases-by-country", {"country": "Qatar"}), ("evidence", {"entity_iri": "akr:incirlik-air-base"})]
-LIBRARY = [(q.name, PARAMS.get(q.name, {})) for q in list_queries()] + OPTIONAL
+PARAMS, OPTIONAL = LIBRARY_PARAMS, OPTIONAL_PARAMS
+LIBRARY = library_cases()
 IDS = [f"{n}{'+' if i >= len(LIBRARY) - len(OPTIONAL) else ''}" for i, (n, _) in enumerate(LIBRARY)]
 
-COUNT_BOUND = """SELECT (COUNT(DISTINCT ?base) AS ?n) WHERE {
-  ?base akg:hostsForcesOf ?partner . ?partner rdfs:label|skos:altLabel ?_partner
-}"""
-HOSTILE = 'x" } ; DELETE WHERE { ?s ?p ?o } #'
 GRAPH_NS = "https://w3id.org/alliance-kg/graph/"
 #: the triples of the project's graphs, counted by the server (its own system graphs left out)
 COUNT_PROJECT = (f'SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), "{GRAPH_NS}")) }}')
