@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 
 from .library import make_query
+from .params import parse_iri
 from .results import compact_iri
 
 #: every entity with a name: its IRI and each of its labels (values of the parameters are bound, never pasted)
@@ -28,6 +29,29 @@ SELECT DISTINCT ?e ?label ?main WHERE {
 }""", name="entity names")
 
 
+#: whether a value is some named entity's IRI, or one of its names, case aside (asked first: the names
+#: are fetched only for a value that matches none)
+_IRI_NAMED = make_query("""#+ params: ?_iri (IRI, required) an entity
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+ASK { ?_iri rdfs:label|skos:prefLabel|skos:altLabel ?label . FILTER (isLiteral(?label)) }""", name="entity known")
+_NAME_USED = make_query("""#+ params: ?_name (literal, required) a name
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+ASK { ?e rdfs:label|skos:prefLabel|skos:altLabel ?label .
+      FILTER (isIRI(?e) && isLiteral(?label) && LCASE(STR(?label)) = LCASE(?_name)) }""", name="name known")
+
+
+def _known(store, param, value: str, timeout: float | None) -> bool:
+    """Whether the value surely names an entity (an ASK with the value bound; lower case equal implies
+    case-folded equal, so a yes here is a yes below, and a no is decided by the names themselves)."""
+    if param.kind == "iri":
+        return _IRI_NAMED.prepare({"iri": value}).run(store, timeout=timeout).boolean
+    if param.kind in ("literal", "string"):
+        return _NAME_USED.prepare({"name": value}).run(store, timeout=timeout).boolean
+    return True
+
+
 def entity_names(store, timeout: float | None = None) -> list[tuple[str, str, str]]:
     """``(iri, a label, its main label)`` for every named entity of the store."""
     res = _NAMES.prepare().run(store, timeout=timeout)
@@ -37,7 +61,7 @@ def entity_names(store, timeout: float | None = None) -> list[tuple[str, str, st
 def parameter_hints(store, prepared, timeout: float | None = None, n: int = 3) -> list[str]:
     """One line per bound parameter value that matches no entity of ``store``: an IRI that is no
     entity's, or a name that is no entity's label (case aside), with up to ``n`` close matches."""
-    bindings = prepared.bindings
+    bindings = {p: v for p, v in prepared.bindings.items() if not _known(store, p, v, timeout)}
     if not bindings:
         return []
     names = entity_names(store, timeout)
@@ -46,8 +70,6 @@ def parameter_hints(store, prepared, timeout: float | None = None, n: int = 3) -
     hints = []
     for param, value in bindings.items():
         if param.kind == "iri":
-            from .params import parse_iri
-
             iri = parse_iri(value)
             if iri in iris:
                 continue
