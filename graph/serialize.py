@@ -18,7 +18,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 
 from .errors import KGError
-from .rdfio import output_format, sorted_ntriples, stable_graphs
+from .rdfio import output_format as format_for, sorted_ntriples, stable_graphs  # noqa: F401 (format_for: kept as a name)
 
 
 def _bound(g: Graph, ds: Dataset) -> Graph:
@@ -81,11 +81,6 @@ def serialize(ds: Dataset, fmt: str) -> bytes:
     if fmt == "json-ld":
         return _sorted_jsonld(_union_of(graphs, ds)).encode("utf-8")
     raise KGError(f"unsupported output format {fmt}")
-
-
-def format_for(path: str | Path) -> str:
-    """rdflib's name for the output format of ``path`` (:func:`graph.rdfio.output_format`)."""
-    return output_format(path)
 
 
 def check_output_path(path: str | Path, what: str = "--out") -> None:
