@@ -1,8 +1,7 @@
-"""Terminal output: build summaries, result tables, CSV, progress bars."""
+"""Terminal output: build summaries, result tables, the query library, the stages of a build."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from .errors import terminal_safe
@@ -43,29 +42,6 @@ def print_summary(summary, out: Path | str) -> None:
         console.print(f"[yellow]note:[/] {_markup_safe(path)}: no recognisable entities")
     for note in getattr(summary, "conflicts", []):
         console.print(f"[yellow]conflict:[/] {_markup_safe(note)}")
-
-
-def print_rows(cols: list[str], rows: list[dict[str, str]], title: str = "") -> None:
-    """Rows as a table that fits an 80-column terminal."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    console = Console()
-    t = Table(title=Text(terminal_safe(title)) if title else None, show_lines=False)
-    for c in cols:
-        t.add_column(Text(terminal_safe(c)), overflow="fold")
-    for r in rows:
-        t.add_row(*(Text(terminal_safe(r.get(c, ""))) for c in cols))
-    console.print(t)
-    console.print(f"{len(rows)} rows")
-
-
-def write_csv(cols: list[str], rows: list[dict[str, str]], fh) -> None:
-    w = csv.writer(fh, lineterminator="\r\n")
-    w.writerow(cols)
-    for r in rows:
-        w.writerow([r.get(c, "") for c in cols])
 
 
 def print_result(result, title: str = "", console=None, labels: bool | None = None) -> None:
