@@ -240,12 +240,13 @@ def _rdf(ds: Dataset, docs: list[Document], extractions: list[Extraction]) -> Bu
 
 
 def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = True, validate: bool = True,
-                shapes: str | Path | None = None, progress=None, jobs: int = 1, warn=None,
+                shapes: str | Path | None = None, progress=None, jobs: int | None = 1, warn=None,
                 cache: str | Path | None = None, refresh: bool = False, commit: bool = True,
                 lock_wait: float | None = None, stages: Stages | None = None) -> BuildResult:
     """The whole build as ``kg build`` runs it: read the corpus folder(s), extract, write the RDF
     dataset, add the OWL-RL inferences and check the SHACL shapes. ``warn`` is told about the files
-    of the corpus that are skipped (:func:`graph.corpus.find_documents`).
+    of the corpus that are skipped (:func:`graph.corpus.find_documents`). ``jobs`` processes extract
+    (None: :func:`default_jobs` of the corpus read).
 
     With a ``cache`` folder (:func:`graph.cache.default_cache_dir`), only the documents it does not
     hold are extracted (all of them with ``refresh``, ``kg build --no-cache``), under the folder's
@@ -274,6 +275,7 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
     with gc_paused(), stages.stage("read"):
         docs = read_corpus(corpus, warn=warn)
     with gc_paused(), (store.lock(lock_wait) if store is not None else nullcontext()):
+        jobs = jobs or default_jobs(len(docs))  # None: one process per core (one for a small corpus)
         result = build_dataset(docs, ontology=ontology, progress=progress, jobs=jobs, cache=store, stages=stages)
         if store is not None:
             result.cache, result.changes = store, store.changes(result.extractions)

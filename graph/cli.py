@@ -74,10 +74,9 @@ def build(
     or changing an article re-reads only that article; the graph is the same, byte for byte."""
     from contextlib import ExitStack
 
-    from .build import build_graph, default_jobs
+    from .build import build_graph
     from .buildlock import output_lock
     from .cache import default_cache_dir, format_changes
-    from .corpus import find_documents
     from .lexicon import ONTOLOGY_FILE
     from .publish import DEFAULT_OUT, publish
     from .report import StageDisplay, print_summary
@@ -95,9 +94,8 @@ def build(
         def make():  # called by publish once --out is checked and the store's lock is held
             if target is not None:
                 held.enter_context(output_lock(target))  # one build writes this file at a time
-            n = sum(len(find_documents(c, warn=_warn)) for c in corpus)  # skipped files told once, here
             return build_graph(corpus, ontology or ONTOLOGY_FILE, reason=reason, validate=validate, shapes=shapes,
-                               jobs=jobs or default_jobs(n), warn=lambda _told: None, cache=cache_dir,
+                               jobs=jobs, warn=_warn, cache=cache_dir,
                                refresh=no_cache, commit=False, stages=stages)
 
         try:
