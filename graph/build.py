@@ -36,14 +36,15 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 
 # the IRI functions, check_output_path and write_atomic: importable from here too
-from .build_merge import merge_entities, one_country_per_place, one_value_per_year
+from .build_merge import MergeIndex
 from .build_rdf import LITERAL_PROPS, _write_document, document_iri, entity_iri, evidence_iri, statement_iri  # noqa: F401
 from .corpus import Document
 from .extract import Extraction, extract_document
-from .lexicon import ONTOLOGY_FILE, load_lexicon, parse_turtle, slugify
-from .namespaces import ENTITIES_GRAPH, ONTOLOGY_GRAPH, PREFIXES, document_graph
+from .lexicon import ONTOLOGY_FILE, load_lexicon, parse_turtle
+from .build_stream import StreamedRDF
 from .rdfio import write_atomic
 from .serialize import check_output_path, format_for, serialize  # noqa: F401
+from .spool import ExtractionSpool, QuadSpool
 from .stages import Stages
 
 
@@ -63,13 +64,27 @@ class Summary:
 
 @dataclass
 class BuildResult:
-    dataset: Dataset
+    """A built graph: its named graphs in a spool (:class:`graph.spool.QuadSpool`, what ``kg build``
+    writes from), the summary, the extractions, and what reasoning and validation found."""
+
+    spool: QuadSpool
     summary: Summary
-    extractions: list[Extraction]
+    extractions: ExtractionSpool  #: every document's extraction (iterable, in document order; read from disk)
+    facts: dict = field(default_factory=dict)  #: every distinct fact -> (document, sentence) of its first evidence
     report: object = None  #: the validation report (graph.validate.ValidationReport) when validated
     changes: object = None  #: what changed since the last build (graph.cache.Changes), when built with a cache
     cache: object = None  #: the cache it was built with (graph.cache.ExtractionCache), or None
     stages: Stages = field(default_factory=Stages)  #: the time each stage took
+    rdf: object = None  #: the streamed RDF stage (graph.build_stream.StreamedRDF), until reasoned
+    _dataset: Dataset | None = None
+
+    @property
+    def dataset(self) -> Dataset:
+        """The built graphs as an rdflib ``Dataset`` (read from the spool once, on first use, and kept:
+        for the Python API; ``kg build`` writes from the spool and never makes it)."""
+        if self._dataset is None:
+            self._dataset = self.spool.dataset()
+        return self._dataset
 
     def commit_cache(self) -> list[str]:
         """Record this build in its cache as the last one (once the graph is written; see
@@ -79,7 +94,7 @@ class BuildResult:
             return []
         before = len(self.cache.notes)
         with self.cache.lock():
-            self.cache.commit(self.extractions)
+            self.cache.commit(self.extractions.documents, self.facts)
         return self.cache.notes[before:]
 
 
@@ -152,20 +167,25 @@ def _extract_in_worker(item: tuple[int, Document]) -> tuple[int, Extraction]:
 
 
 def extract_all(docs: list[Document], lexicon, jobs: int = 1, progress=None, done=None) -> list[Extraction]:
-    """Extract every document, in ``jobs`` processes when more than one; the result (and so the
-    graph) is the same, in the same order, for any number of jobs. ``done`` is called with each
-    extraction as soon as it is made (the cache keeps it), so a document that fails (a KGError naming
-    it stops the build) leaves those already done with ``done``."""
+    """Every document's extraction, in order (see :func:`iter_extract`)."""
+    return list(iter_extract(docs, lexicon, jobs=jobs, progress=progress, done=done))
+
+
+def iter_extract(docs: list[Document], lexicon, jobs: int = 1, progress=None, done=None):
+    """Extract every document, in ``jobs`` processes when more than one, yielding the extractions in
+    document order whatever the number of jobs (so the graph is the same). ``done`` is called with
+    each extraction as soon as it is made (the cache keeps it), so a document that fails (a KGError
+    naming it stops the build) leaves those already done with ``done``."""
     jobs = max(1, min(jobs, len(docs)))
     if jobs == 1:
-        out = []
         for doc in docs:
-            out.append(_extract_one(doc, lexicon))
+            ex = _extract_one(doc, lexicon)
             if done:
-                done(out[-1])
+                done(ex)
             if progress:
                 progress(doc)
-        return out
+            yield ex
+        return
     import multiprocessing
 
     from .nlp import load_pipeline
@@ -174,69 +194,82 @@ def extract_all(docs: list[Document], lexicon, jobs: int = 1, progress=None, don
     load_pipeline()  # loaded once here; forked workers share it
     _WORKER_LEXICON = lexicon
     ctx = multiprocessing.get_context("fork")
-    out: list[Extraction | None] = [None] * len(docs)
+    waiting: dict[int, Extraction] = {}  # finished out of order: held until those before them are given
+    following = 0
     with ctx.Pool(jobs) as pool:
         for i, ex in pool.imap_unordered(_extract_in_worker, enumerate(docs),
                                          chunksize=max(1, min(16, len(docs) // (jobs * 4) or 1))):
-            out[i] = ex
             if done:
                 done(ex)
             if progress:
                 progress(ex.doc)
-    return out
+            waiting[i] = ex
+            while following in waiting:
+                yield waiting.pop(following)
+                following += 1
 
 
 def _build_dataset(docs: list[Document], ontology: str | Path, progress, jobs: int, cache,
-                   stages: Stages) -> BuildResult:
+                   stages: Stages, reason: bool = False) -> BuildResult:
     with stages.stage("extract", total=len(docs)) as advance:
         def tick(doc):
             advance(doc)
             if progress:
                 progress(doc)
 
-        ds, extractions = _extract(docs, ontology, tick, jobs, cache)
+        onto, index, kept = _extract(docs, ontology, tick, jobs, cache)
     with stages.stage("merge and RDF"):
-        result = _rdf(ds, docs, extractions)
+        result = _rdf(onto, docs, index, kept, reason)
     result.stages = stages
     return result
 
 
 def _extract(docs: list[Document], ontology: str | Path, progress, jobs: int, cache):
-    ds = Dataset()
-    for prefix, ns in PREFIXES.items():
-        ds.bind(prefix, ns, override=True, replace=True)
-    onto = ds.graph(ONTOLOGY_GRAPH)
-    for t in load_ontology(ontology):
-        onto.add(t)
+    """Extract (or take from the cache) every document, counting each into a :class:`MergeIndex`
+    and keeping it on disk (:class:`graph.spool.ExtractionSpool`) as it comes."""
+    onto = load_ontology(ontology)
     lexicon = load_lexicon(Path(ontology))
     if cache is not None:
-        extractions = cache.extract(docs, lexicon, jobs=jobs, progress=progress)
+        made = cache.iter_extract(docs, lexicon, jobs=jobs, progress=progress)
     else:
-        extractions = extract_all(docs, lexicon, jobs=jobs, progress=progress)
-    return ds, extractions
+        made = iter_extract(docs, lexicon, jobs=jobs, progress=progress)
+    index, kept = MergeIndex(), ExtractionSpool()
+    try:
+        for ex in made:
+            index.add(ex)
+            kept.append(ex)
+    except BaseException:
+        kept.close()
+        raise
+    return onto, index, kept
 
 
-def _rdf(ds: Dataset, docs: list[Document], extractions: list[Extraction]) -> BuildResult:
-    entities = merge_entities(extractions)
+def _rdf(onto: Graph, docs: list[Document], index: MergeIndex, kept: ExtractionSpool, reason: bool) -> BuildResult:
+    entities = index.entities
     summary = Summary(documents=len(docs))
-    summary.conflicts = one_country_per_place(extractions, entities) + one_value_per_year(extractions, entities)
-    described = ds.graph(ENTITIES_GRAPH)
-    for ex in extractions:
-        g = ds.graph(document_graph(slugify(ex.doc.path.rsplit(".", 1)[0])))
-        summary.evidence += _write_document(g, ex, entities, described)
+    summary.conflicts = index.resolve()
+    spool = QuadSpool()
+    rdf = StreamedRDF(spool, onto, reason=reason)
+    seen_entities: set[str] = set()
+    facts: dict[tuple[str, str, str], tuple[str, str]] = {}
+    for ex in kept:
+        ex = index.apply(ex)
+        summary.evidence += rdf.add_document(ex, entities)
         if not ex.mentions:
             summary.empty_documents.append(ex.doc.path)
-    seen_entities = {e for ex in extractions for e in ex.mentions} | {
-        x for ex in extractions for f in ex.facts for x in (f.subject, f.object) if f.prop not in LITERAL_PROPS
-    }
+        seen_entities.update(ex.mentions)
+        for f in ex.facts:
+            facts.setdefault(f.key, (f.evidence.doc, f.evidence.quote))
+            seen_entities.add(f.subject)
+            if f.prop not in LITERAL_PROPS:
+                seen_entities.add(f.object)
     for eid in seen_entities:
         ent = entities.get(eid)
         if ent is not None and not ent.iri:
             summary.entities[ent.kind] += 1
-    keys = {(f.subject, f.prop, f.object) for ex in extractions for f in ex.facts}
-    summary.facts = Counter(p for _, p, _ in keys)
-    summary.triples = len(ds)
-    return BuildResult(dataset=ds, summary=summary, extractions=extractions)
+    summary.facts = Counter(p for _, p, _ in facts)
+    summary.triples = rdf.finish()
+    return BuildResult(spool=spool, summary=summary, extractions=kept, facts=facts, rdf=rdf if reason else None)
 
 
 def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = True, validate: bool = True,
@@ -276,14 +309,14 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
         docs = read_corpus(corpus, warn=warn)
     with gc_paused(), (store.lock(lock_wait) if store is not None else nullcontext()):
         jobs = jobs or default_jobs(len(docs))  # None: one process per core (one for a small corpus)
-        result = build_dataset(docs, ontology=ontology, progress=progress, jobs=jobs, cache=store, stages=stages)
+        with gc_paused():
+            result = _build_dataset(docs, ontology, progress, jobs, store, stages, reason=reason)
         if store is not None:
-            result.cache, result.changes = store, store.changes(result.extractions)
+            result.cache, result.changes = store, store.changes(result.extractions.documents, result.facts)
         if reason:
-            from .reason import add_inferences
-
             with stages.stage("reason"):
-                result.summary.inferred = add_inferences(result.dataset)
+                result.summary.inferred = result.rdf.reason()
+            result.rdf = None
         if validate:
             from .validate import SHAPES_FILE, require_conformance, validate_dataset
 
@@ -291,8 +324,17 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
                 report = validate_dataset(result.dataset, shapes or SHAPES_FILE)
             result.report = require_conformance(report)
         if store is not None and commit:
-            store.commit(result.extractions)
+            store.commit(result.extractions.documents, result.facts)
     return result
+
+
+def write_built(result: BuildResult, path: str | Path) -> None:
+    """Write a build's graphs (its spool) by the file's extension, atomically: the same bytes as
+    :func:`write_dataset` of the same graphs."""
+    from .serialize import spool_chunks
+
+    with gc_paused():
+        write_atomic(path, spool_chunks(result.spool, format_for(path)))
 
 
 def write_dataset(ds: Dataset, path: str | Path) -> None:

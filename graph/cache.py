@@ -167,16 +167,6 @@ class Changes:
     extractor_changed: bool = False  #: the rules, lexicon, ontology, model or code differ from the last build's
 
 
-def final_facts(extractions: list[Extraction]) -> dict[tuple[str, str, str], tuple[str, str]]:
-    """Every distinct fact of a build (after conflicts are set aside) -> (document, sentence) of its
-    first evidence in document order."""
-    out: dict[tuple[str, str, str], tuple[str, str]] = {}
-    for ex in extractions:
-        for f in ex.facts:
-            out.setdefault(f.key, (f.evidence.doc, f.evidence.quote))
-    return out
-
-
 def format_changes(changes: Changes, limit: int = 10) -> list[str]:
     """The change summary as lines (at most ``limit`` facts of each kind; text from documents is made
     safe for a terminal).
@@ -243,8 +233,10 @@ class ExtractionCache:
 
     def key(self, doc: Document) -> str:
         """The entry key of a document: its path, the hash of its bytes and the extractor fingerprint."""
-        return hashlib.sha256(f"{self.fingerprint}\0{doc.path}\0{doc.sha256}".encode("utf-8", "surrogatepass")
-                              ).hexdigest()
+        return self._key(doc.path, doc.sha256)
+
+    def _key(self, path: str, sha256: str) -> str:
+        return hashlib.sha256(f"{self.fingerprint}\0{path}\0{sha256}".encode("utf-8", "surrogatepass")).hexdigest()
 
     def lock(self, wait: float | None = None):
         """The folder's lock (a :class:`graph.buildlock.BuildLock` on ``FOLDER.lock`` beside it: the
@@ -331,24 +323,36 @@ class ExtractionCache:
                 pass
             self._give_up(exc)
 
-    def extract(self, docs: list[Document], lexicon, jobs: int = 1, progress=None) -> list[Extraction]:
-        """Every document's extraction, in order: from the cache where trusted, else extracted (in
-        ``jobs`` processes) and kept as each one is done, so that a document that fails leaves the
-        others cached."""
-        from .build import extract_all
+    def iter_extract(self, docs: list[Document], lexicon, jobs: int = 1, progress=None):
+        """Every document's extraction, in order: from the cache where it holds an entry, else
+        extracted (in ``jobs`` processes) and kept as each one is done, so that a document that fails
+        leaves the others cached. An entry read back and not trusted is extracted again there."""
+        from .build import iter_extract
 
         self.lexicon = lexicon
-        found: dict[int, Extraction] = {}
-        for i, doc in enumerate(docs):
-            ex = self.get(doc)
+        self.check(create=False)
+        held = [not self.refresh and (self.entries / (self.key(doc) + _ENTRY_SUFFIX)).is_file() for doc in docs]
+        fresh = iter_extract([doc for doc, h in zip(docs, held) if not h], lexicon, jobs=jobs, progress=progress,
+                             done=self.put)
+        extracted = reused = 0
+        for doc, h in zip(docs, held):
+            ex = self.get(doc) if h else None
             if ex is not None:
-                found[i] = ex
+                reused += 1
                 if progress:
                     progress(doc)
-        todo = [doc for i, doc in enumerate(docs) if i not in found]
-        fresh = iter(extract_all(todo, lexicon, jobs=jobs, progress=progress, done=self.put))
-        self.counts = (len(todo), len(found))
-        return [found[i] if i in found else next(fresh) for i in range(len(docs))]
+            elif h:  # an entry not trusted (a note says why): read the document again
+                ex = next(iter_extract([doc], lexicon, done=self.put, progress=progress))
+                extracted += 1
+            else:
+                ex = next(fresh)
+                extracted += 1
+            self.counts = (extracted, reused)
+            yield ex
+
+    def extract(self, docs: list[Document], lexicon, jobs: int = 1, progress=None) -> list[Extraction]:
+        """Every document's extraction, in order (see :meth:`iter_extract`)."""
+        return list(self.iter_extract(docs, lexicon, jobs=jobs, progress=progress))
 
     # ----------------------------------------------------------------------- the last build
 
@@ -366,13 +370,13 @@ class ExtractionCache:
         self._note(f"manifest not trusted ({why or 'not a manifest'}): changes told against no earlier build")
         return None
 
-    def changes(self, extractions: list[Extraction]) -> Changes:
-        """What changed since the last committed build (the extractions' facts as the build kept them)."""
+    def changes(self, documents: list[tuple[str, str]], facts: dict) -> Changes:
+        """What changed since the last committed build: ``documents`` are the (path, sha256) of this
+        build's, ``facts`` its distinct facts as the build kept them, each -> (document, sentence)."""
         prev = self.previous()
         ch = Changes(previous=prev is not None, notes=list(self.notes))
-        ch.extracted, ch.reused = self.counts or (len(extractions), 0)
-        now = {ex.doc.path: ex.doc.sha256 for ex in extractions}
-        facts = final_facts(extractions)
+        ch.extracted, ch.reused = self.counts or (len(documents), 0)
+        now = dict(documents)
         if prev is None:
             return ch
         try:
@@ -390,24 +394,24 @@ class ExtractionCache:
         ch.facts_removed = [FactChange(*k, *old[k]) for k in sorted(old) if k not in facts]
         return ch
 
-    def commit(self, extractions: list[Extraction]) -> None:
-        """Record this build as the last one (the manifest, written atomically), then remove the entries
-        and temporary files no document of it uses."""
+    def commit(self, documents: list[tuple[str, str]], facts: dict) -> None:
+        """Record this build as the last one (the manifest, written atomically: its documents' path and
+        sha256, and its facts as :meth:`changes` takes them), then remove the entries and temporary
+        files no document of it uses."""
         from .rdfio import _pid_alive, write_atomic
 
         self.check()
         if self.disabled:
             return
-        facts = final_facts(extractions)
         record = {"fingerprint": self.fingerprint,
-                  "documents": [[ex.doc.path, ex.doc.sha256] for ex in extractions],
+                  "documents": [[path, sha] for path, sha in documents],
                   "facts": [[*k, *facts[k]] for k in sorted(facts)]}
         try:
             write_atomic(self.folder / "manifest", _pack("manifest", record))
         except KGError as exc:
             self._give_up(exc)
             return
-        keep = {self.key(ex.doc) + _ENTRY_SUFFIX for ex in extractions}
+        keep = {self._key(path, sha) + _ENTRY_SUFFIX for path, sha in documents}
         for name in os.listdir(self.entries) if self.entries.is_dir() else ():
             stale = name.endswith(_ENTRY_SUFFIX) and name not in keep
             if name.startswith(".") and name.endswith(".tmp"):

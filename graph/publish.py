@@ -164,7 +164,7 @@ def publish(result, out: str | Path | None = None, where: StoreOptions | None = 
     """
     from contextlib import ExitStack
 
-    from .build import check_output_path, format_for, write_dataset
+    from .build import check_output_path, format_for, write_built
     from .stores import lock_store, write_store_folder, write_to_store
 
     where = where if where is not None else StoreOptions(**options)
@@ -194,19 +194,19 @@ def publish(result, out: str | Path | None = None, where: StoreOptions | None = 
         written: Optional[Mapping[str, int]] = None
         if kind == "store":  # a new store folder swapped in whole: readers see the old graph or the new
             with stages.stage("load"):
-                written, report.target = write_store_folder(built.dataset, place, lock=lock), f"store {place}"
+                written, report.target = write_store_folder(built.spool, place, lock=lock), f"store {place}"
         elif kind == "endpoint":  # each named graph replaced, stale document graphs dropped, then checked
             target = where.open(writable=True)
             report.target = target.description
             try:
                 with stages.stage("load"):
-                    written = write_to_store(built.dataset, target)
+                    written = write_to_store(built.spool, target)
             finally:
                 target.close()
         if written is not None:
             report.graphs, report.dropped = written["graphs"], written["dropped"]
         if out is not None:
             with stages.stage("write"):
-                write_dataset(built.dataset, out)
+                write_built(built, out)
     return report
 

@@ -172,6 +172,8 @@ def dataset_graphs(ds) -> list[tuple[str, bytes]]:
     >>> dataset_graphs(ds)
     [('urn:g', b'<urn:s> <urn:p> <urn:o> .\\n')]
     """
+    if hasattr(ds, "graph_ntriples"):  # a build's spool (graph.spool.QuadSpool): sorted graph by graph
+        return list(ds.graph_ntriples())
     out = []
     for g in stable_graphs(ds):
         iri = str(g.identifier)
@@ -282,8 +284,8 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all: through a temporary file in the same folder,
+def write_atomic(path: str | Path, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (bytes, or an iterable of byte chunks, written as they come) to ``path`` whole or not at all: through a temporary file in the same folder,
     flushed to disk (fsync), then renamed over ``path`` and the folder synced. A kill at any moment
     leaves the old file or the new one; the temporary file a killed writer leaves is removed by the
     next write of the same path. An error (a full disk, a folder in the way) is a KGError naming
@@ -304,7 +306,8 @@ def write_atomic(path: str | Path, data: bytes) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{_TMP_INFIX}{os.getpid()}.", suffix=".tmp",
                                    dir=path.parent)
         try:
-            _write_all(fd, data)
+            for chunk in [data] if isinstance(data, (bytes, bytearray)) else data:
+                _write_all(fd, chunk)
             umask = os.umask(0)
             os.umask(umask)
             os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions

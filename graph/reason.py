@@ -207,6 +207,78 @@ def _errors(closure: Graph) -> list[str]:
     return sorted({str(msg) for node in closure.subjects(RDF.type, ERR.ErrorMessage) for msg in closure.objects(node, ERR.error)})
 
 
+class Reasoner:
+    """The reasoner for one ontology: what it feeds owlrl and keeps, worked out once.
+
+    :meth:`closure` reasons over data; :meth:`shortcut` derives, one triple at a time, what a
+    property with nothing but ``rdfs:subPropertyOf`` axioms implies (see the module's docstring), so
+    that a streaming build can handle those triples document by document instead of keeping them.
+    """
+
+    def __init__(self, ontology: Graph):
+        self.ontology = ontology
+        self.axioms = schema_axioms(ontology)
+        self.shortcuts = subproperty_only(ontology)
+        self.classes, self.props = wanted_classes(ontology), wanted_properties(ontology)
+        self.object_props = object_properties(ontology)
+        self.terms = set(ontology.subjects())
+        self._by_class: dict = {}
+
+    def keep(self, s, p, o, asserted) -> bool:
+        """Whether an inference about data node ``s`` is one users want and is not already stated."""
+        if s in self.terms or isinstance(s, BNode):
+            return False
+        if p == RDF.type:
+            keep = o in self.classes
+        else:
+            keep = p in self.props and not isinstance(o, Literal) and s != o
+        return keep and (s, p, o) not in asserted and (s, p, o) not in self.ontology
+
+    def shortcut(self, s, p, o, asserted) -> list:
+        """The wanted inferences of a triple whose property is in :attr:`shortcuts` (none otherwise)."""
+        return [(s, q, o) for q in sorted(self.shortcuts.get(p, ())) if self.keep(s, q, o, asserted)]
+
+    def typed_only(self, s, cls, asserted) -> list:
+        """The wanted inferences about a node whose one triple the reasoner sees is ``s a cls``.
+
+        Such a node's closure depends on its class alone, so it is worked out once per class, on a
+        stand-in node, and not fed to owlrl again for every node of the class (every document).
+        Raises :class:`ReasoningError` if the class itself contradicts the ontology.
+        """
+        if cls not in self._by_class:
+            probe = URIRef("urn:x-kg:probe")
+            fed = Graph()
+            fed.add((probe, RDF.type, cls))
+            self._by_class[cls] = [(p, o) for _s, p, o in self.closure(fed, ())]
+        return [(s, p, o) for p, o in self._by_class[cls] if self.keep(s, p, o, asserted)]
+
+    def closure(self, fed: Graph, asserted) -> Graph:
+        """The wanted OWL-RL inferences of ``fed`` (already reduced by :func:`data_input`); raises
+        :class:`ReasoningError` on an inconsistency."""
+        import owlrl  # lazy: owlrl is slow to import and only needed here
+
+        nodes = set(fed.subjects())
+        work = Graph()
+        for t in self.axioms:
+            work.add(t)
+        derived = []
+        for s, p, o in fed:
+            if p in self.shortcuts:
+                derived.extend((s, q, o) for q in self.shortcuts[p])
+            else:
+                work.add((s, p, o))
+        before = set(work)
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(work)
+        errors = _errors(work)
+        if errors:
+            raise ReasoningError("the data contradict the ontology: " + "; ".join(errors))
+        out = Graph()
+        for s, p, o in itertools.chain(work, derived):
+            if (s, p, o) not in before and s in nodes and self.keep(s, p, o, asserted):
+                out.add((s, p, o))
+        return out
+
+
 def infer(data: Graph, ontology: Graph, asserted=None) -> Graph:
     """The wanted OWL-RL inferences of ``data`` + ``ontology`` as a new graph.
 
@@ -214,40 +286,7 @@ def infer(data: Graph, ontology: Graph, asserted=None) -> Graph:
     already stated; nothing in it is returned.
     Raises :class:`ReasoningError` if the reasoner finds an inconsistency.
     """
-    import owlrl  # lazy: owlrl is slow to import and only needed here
-
-    asserted = data if asserted is None else asserted
-    fed = data_input(data, ontology)
-    nodes = set(fed.subjects())
-    shortcut = subproperty_only(ontology)
-    work = Graph()
-    for t in schema_axioms(ontology):
-        work.add(t)
-    derived = []
-    for s, p, o in fed:
-        sups = shortcut.get(p)
-        if sups is None:
-            work.add((s, p, o))
-        else:
-            derived.extend((s, q, o) for q in sups)
-    before = set(work)
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(work)
-    errors = _errors(work)
-    if errors:
-        raise ReasoningError("the data contradict the ontology: " + "; ".join(errors))
-    classes, props = wanted_classes(ontology), wanted_properties(ontology)
-    terms = set(ontology.subjects())
-    out = Graph()
-    for s, p, o in itertools.chain(work, derived):
-        if (s, p, o) in before or s not in nodes or s in terms or isinstance(s, BNode):
-            continue
-        if p == RDF.type:
-            keep = o in classes
-        else:
-            keep = p in props and not isinstance(o, Literal) and s != o
-        if keep and (s, p, o) not in asserted and (s, p, o) not in ontology:
-            out.add((s, p, o))
-    return out
+    return Reasoner(ontology).closure(data_input(data, ontology), data if asserted is None else asserted)
 
 
 class _InDataset:
@@ -290,4 +329,4 @@ def add_inferences(ds: Dataset) -> int:
     return len(inferred)
 
 
-__all__ = ["infer", "add_inferences", "reasoning_data", "subproperty_only", "ReasoningError", "schema_axioms", "data_input", "ERR"]
+__all__ = ["Reasoner", "infer", "add_inferences", "reasoning_data", "subproperty_only", "ReasoningError", "schema_axioms", "data_input", "ERR"]

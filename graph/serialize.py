@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from rdflib import Dataset, Graph
 
@@ -81,6 +82,26 @@ def serialize(ds: Dataset, fmt: str) -> bytes:
     if fmt == "json-ld":
         return _sorted_jsonld(_union_of(graphs, ds)).encode("utf-8")
     raise KGError(f"unsupported output format {fmt}")
+
+
+def spool_chunks(spool, fmt: str) -> Iterable[bytes]:
+    """A build's spool (:class:`graph.spool.QuadSpool`) in ``fmt``, as byte chunks, the same bytes as
+    :func:`serialize` of the same graphs."""
+    if fmt in ("nt", "nquads"):
+        lines = spool.triple_lines() if fmt == "nt" else spool.quad_lines()
+        return [sorted_ntriples(lines)]
+    return [serialize(spool.dataset(), fmt)]
+
+
+def _joined(lines: Iterable[str], size: int = 1 << 16) -> Iterator[bytes]:
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= size:
+            yield ("\n".join(batch) + "\n").encode("utf-8")
+            batch = []
+    if batch:
+        yield ("\n".join(batch) + "\n").encode("utf-8")
 
 
 def check_output_path(path: str | Path, what: str = "--out") -> None:
