@@ -328,23 +328,33 @@ def generate_documents(n_docs: int, seed: int = 0, lex: Lexicon | None = None):
 
 
 def generate_corpus(out_dir: str | Path, n_docs: int, seed: int = 0) -> CorpusStats:
-    """Write ``out_dir/corpus/doc-NNNNN.md`` and ``out_dir/gold.tsv``; return their sizes."""
+    """Write ``out_dir/corpus/doc-NNNNN.md`` and ``out_dir/gold.tsv``; return their sizes.
+
+    Streams: each article and its gold rows are written as they are drawn, so the memory it takes
+    is the world's (about one base per two articles), not the corpus's. ``gold.tsv`` is written to a
+    temporary name and renamed when complete.
+    """
     out = Path(out_dir)
     folder = out / "corpus"
     folder.mkdir(parents=True, exist_ok=True)
-    rows: list[tuple[str, str, str, str]] = []
-    n_bytes = 0
-    for path, text, gold in generate_documents(n_docs, seed):
-        data = text.encode("utf-8")
-        (folder / path).write_bytes(data)
-        n_bytes += len(data)
-        rows.extend(dict.fromkeys(gold))  # one row per fact and document
-    with (out / "gold.tsv").open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write(GOLD_HEADER)
-        for row in rows:
-            fh.write("\t".join(row) + "\n")
-    facts = {(r, name_key(s), name_key(o)) for r, s, o, _ in rows}
-    return CorpusStats(documents=n_docs, bytes=n_bytes, facts=len(facts), gold_rows=len(rows))
+    facts: set[tuple[str, str, str]] = set()  # distinct facts: bounded by the world, not the corpus
+    n_bytes = n_rows = 0
+    gold_path, tmp = out / "gold.tsv", out / ".gold.tsv.tmp"
+    try:
+        with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+            fh.write(GOLD_HEADER)
+            for path, text, gold in generate_documents(n_docs, seed):
+                data = text.encode("utf-8")
+                (folder / path).write_bytes(data)
+                n_bytes += len(data)
+                for row in dict.fromkeys(gold):  # one row per fact and document
+                    fh.write("\t".join(row) + "\n")
+                    facts.add((row[0], name_key(row[1]), name_key(row[2])))
+                    n_rows += 1
+        tmp.replace(gold_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return CorpusStats(documents=n_docs, bytes=n_bytes, facts=len(facts), gold_rows=n_rows)
 
 
 def read_gold(path: str | Path) -> list[tuple[str, str, str, str]]:
