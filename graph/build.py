@@ -38,7 +38,7 @@ from rdflib import Dataset, Graph
 # the IRI functions, check_output_path and write_atomic: importable from here too
 from .build_merge import MergeIndex
 from .build_rdf import LITERAL_PROPS, _write_document, document_iri, entity_iri, evidence_iri, statement_iri  # noqa: F401
-from .corpus import Document
+from .corpus import Corpus, Document, DocumentFile
 from .extract import Extraction, extract_document
 from .lexicon import ONTOLOGY_FILE, load_lexicon, parse_turtle
 from .build_stream import StreamedRDF
@@ -162,8 +162,13 @@ def _extract_one(doc: Document, lexicon) -> Extraction:
         raise KGError(f"extraction failed: {type(exc).__name__}: {exc}", path=doc.path) from exc
 
 
+def _loaded(doc):
+    """A document, read and parsed if it is a :class:`graph.corpus.DocumentFile` (a failure names it)."""
+    return doc.load() if isinstance(doc, DocumentFile) else doc
+
+
 def _extract_in_worker(item: tuple[int, Document]) -> tuple[int, Extraction]:
-    return item[0], _extract_one(item[1], _WORKER_LEXICON)
+    return item[0], _extract_one(_loaded(item[1]), _WORKER_LEXICON)
 
 
 def extract_all(docs: list[Document], lexicon, jobs: int = 1, progress=None, done=None) -> list[Extraction]:
@@ -177,13 +182,14 @@ def iter_extract(docs: list[Document], lexicon, jobs: int = 1, progress=None, do
     each extraction as soon as it is made (the cache keeps it), so a document that fails (a KGError
     naming it stops the build) leaves those already done with ``done``."""
     jobs = max(1, min(jobs, len(docs)))
+    docs = docs.files if isinstance(docs, Corpus) else docs  # files are read where they are extracted
     if jobs == 1:
         for doc in docs:
-            ex = _extract_one(doc, lexicon)
+            ex = _extract_one(_loaded(doc), lexicon)
             if done:
                 done(ex)
             if progress:
-                progress(doc)
+                progress(ex.doc)
             yield ex
         return
     import multiprocessing

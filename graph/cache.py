@@ -329,13 +329,19 @@ class ExtractionCache:
         leaves the others cached. An entry read back and not trusted is extracted again there."""
         from .build import iter_extract
 
+        from .corpus import Corpus
+
         self.lexicon = lexicon
         self.check(create=False)
-        held = [not self.refresh and (self.entries / (self.key(doc) + _ENTRY_SUFFIX)).is_file() for doc in docs]
-        fresh = iter_extract([doc for doc, h in zip(docs, held) if not h], lexicon, jobs=jobs, progress=progress,
-                             done=self.put)
+        files = docs.files if isinstance(docs, Corpus) else list(docs)  # read when used
+        held = [not self.refresh and (self.entries / (self._key(f.path, f.sha256) + _ENTRY_SUFFIX)).is_file()
+                for f in files]
+        todo = [f for f, h in zip(files, held) if not h]
+        fresh = iter_extract(Corpus(todo) if isinstance(docs, Corpus) else todo, lexicon, jobs=jobs,
+                             progress=progress, done=self.put)
         extracted = reused = 0
-        for doc, h in zip(docs, held):
+        for f, h in zip(files, held):
+            doc = f.load() if h and isinstance(docs, Corpus) else f
             ex = self.get(doc) if h else None
             if ex is not None:
                 reused += 1

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,16 +130,8 @@ def find_documents(folder: str | Path, warn=None) -> list[Path]:
     return files
 
 
-def read_document(path: str | Path, root: str | Path | None = None) -> Document:
-    """Read and parse one file, with clear errors for binary, non-UTF-8 and empty files."""
-    import hashlib
-
-    path = Path(path)
-    rel = path.relative_to(root).as_posix() if root is not None else path.name
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"cannot read: {exc.strerror}", path=path) from None
+def _checked_text(path: Path, data: bytes) -> str:
+    """The text of a document file, with clear errors for binary, non-UTF-8, empty and huge files."""
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise CorpusError("binary file (NUL byte), not a Markdown document", path=path, line=line)
@@ -155,34 +148,102 @@ def read_document(path: str | Path, root: str | Path | None = None) -> Document:
     if len(text) > MAX_DOCUMENT_CHARS:
         raise CorpusError(f"document too large ({len(text):,} characters; the limit is {MAX_DOCUMENT_CHARS:,}): "
                           "split it into articles", path=path)
-    return parse_document(rel, text, sha256=hashlib.sha256(data).hexdigest())
+    return text
 
 
-def read_corpus(folders, warn=None) -> list[Document]:
-    """Read every document (Markdown or plain text) of one or more corpus folders.
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def read_document(path: str | Path, root: str | Path | None = None) -> Document:
+    """Read and parse one file, with clear errors for binary, non-UTF-8 and empty files."""
+    import hashlib
+
+    path = Path(path)
+    rel = path.relative_to(root).as_posix() if root is not None else path.name
+    data = _read_bytes(path)
+    return parse_document(rel, _checked_text(path, data), sha256=hashlib.sha256(data).hexdigest())
+
+
+@dataclass(frozen=True)
+class DocumentFile:
+    """A document file of a corpus, checked and hashed but not kept in memory: :meth:`load` reads and
+    parses it when it is needed (a parsed document holds an offset per character)."""
+
+    file: str  #: where it is
+    path: str  #: its path relative to the corpus folder
+    sha256: str  #: the hash of its bytes when the corpus was read
+
+    def load(self) -> Document:
+        """The parsed document; a file changed since the corpus was read is an error."""
+        import hashlib
+
+        file = Path(self.file)
+        data = _read_bytes(file)
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise CorpusError("changed while the corpus was being built: build again", path=file)
+        return parse_document(self.path, _checked_text(file, data), sha256=self.sha256)
+
+
+class Corpus(Sequence):
+    """The documents of a corpus, in order, read and parsed one at a time as they are used (a
+    sequence of :class:`Document`); :attr:`files` are the checked files themselves."""
+
+    def __init__(self, files: list[DocumentFile]):
+        self.files = list(files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return Corpus(self.files[i])
+        return self.files[i].load()
+
+    def __iter__(self) -> Iterator[Document]:
+        for f in self.files:
+            yield f.load()
+
+    def __add__(self, other: "Corpus") -> "Corpus":
+        return Corpus(self.files + list(other.files))
+
+    def __repr__(self) -> str:
+        return f"<Corpus of {len(self.files)} documents>"
+
+
+def read_corpus(folders, warn=None) -> Corpus:
+    """Read every document (Markdown or plain text) of one or more corpus folders: each file is
+    checked (text, UTF-8, not empty, not too large) and hashed now; it is parsed when used.
 
     Paths are relative to their folder; the same relative path in two folders is an error.
     ``warn`` is told about skipped files (see :func:`find_documents`).
     """
+    import hashlib
+
     if isinstance(folders, (str, Path)):
         folders = [folders]
     from .build import document_iri
 
-    docs: list[Document] = []
+    files: list[DocumentFile] = []
     seen: dict[str, Path] = {}
     iris: dict[str, Path] = {}
     for folder in folders:
         for path in find_documents(folder, warn=warn):
-            doc = read_document(path, root=folder)
-            if doc.path in seen:
-                raise CorpusError(f"same document path also in {seen[doc.path]}", path=path)
-            seen[doc.path] = path
-            iri = document_iri(doc.path)
+            rel = path.relative_to(folder).as_posix()
+            data = _read_bytes(path)
+            _checked_text(path, data)
+            if rel in seen:
+                raise CorpusError(f"same document path also in {seen[rel]}", path=path)
+            seen[rel] = path
+            iri = document_iri(rel)
             if iri in iris:  # `a b.md` and `a-b.md`, `a.md` and `a.txt`: one document in the graph
                 raise CorpusError(f"names the same document ({iri}) as {iris[iri]}: rename one of them", path=path)
             iris[iri] = path
-            docs.append(doc)
-    return docs
+            files.append(DocumentFile(str(path), rel, hashlib.sha256(data).hexdigest()))
+    return Corpus(files)
 
 
 # --------------------------------------------------------------------------- parsing
