@@ -167,6 +167,9 @@ def subproperty_only(ontology: Graph) -> dict[URIRef, set[URIRef]]:
         if chain & named_elsewhere:
             continue
         out[prop] = sups
+    for prop in object_properties(ontology):  # no axiom at all: its triples derive nothing
+        if prop not in supers and prop not in named_elsewhere:
+            out[prop] = set()
     return out
 
 
@@ -238,23 +241,32 @@ class Reasoner:
         """The wanted inferences of a triple whose property is in :attr:`shortcuts` (none otherwise)."""
         return [(s, q, o) for q in sorted(self.shortcuts.get(p, ())) if self.keep(s, q, o, asserted)]
 
-    def typed_only(self, s, cls, asserted) -> list:
-        """The wanted inferences about a node whose one triple the reasoner sees is ``s a cls``.
+    def typed_only(self, s, cls, asserted) -> list | None:
+        """The wanted type inferences about a node of one asserted type ``cls``.
 
-        Such a node's closure depends on its class alone, so it is worked out once per class, on a
-        stand-in node, and not fed to owlrl again for every node of the class (every document).
-        Raises :class:`ReasoningError` if the class itself contradicts the ontology.
+        The reasoner is given no ``rdfs:domain``/``range``, restriction or equality axiom, so no
+        property triple yields a type: a node's types follow from its asserted types alone. With one,
+        they are worked out once per class, on a stand-in node, instead of by owlrl for every node of
+        the class (every document, every base). None when the class alone contradicts the ontology
+        (the node then goes to owlrl, whose message names it).
         """
         if cls not in self._by_class:
             probe = URIRef("urn:x-kg:probe")
             fed = Graph()
             fed.add((probe, RDF.type, cls))
-            self._by_class[cls] = [(p, o) for _s, p, o in self.closure(fed, ())]
-        return [(s, p, o) for p, o in self._by_class[cls] if self.keep(s, p, o, asserted)]
+            try:
+                self._by_class[cls] = [(p, o) for _s, p, o in self._closure(fed, (), by_class=False)]
+            except ReasoningError:
+                self._by_class[cls] = None
+        found = self._by_class[cls]
+        return None if found is None else [(s, p, o) for p, o in found if self.keep(s, p, o, asserted)]
 
     def closure(self, fed: Graph, asserted) -> Graph:
         """The wanted OWL-RL inferences of ``fed`` (already reduced by :func:`data_input`); raises
         :class:`ReasoningError` on an inconsistency."""
+        return self._closure(fed, asserted, by_class=True)
+
+    def _closure(self, fed: Graph, asserted, by_class: bool) -> Graph:
         import owlrl  # lazy: owlrl is slow to import and only needed here
 
         nodes = set(fed.subjects())
@@ -262,7 +274,18 @@ class Reasoner:
         for t in self.axioms:
             work.add(t)
         derived = []
+        typed: dict = {}
+        for s, o in fed.subject_objects(RDF.type):
+            typed.setdefault(s, []).append(o)
+        for s, types in typed.items():  # one asserted type: the class's inferences (typed_only)
+            found = self.typed_only(s, types[0], asserted) if by_class and len(types) == 1 else None
+            if found is None:
+                work.addN((s, RDF.type, o, work) for o in types)
+            else:
+                derived.extend(found)
         for s, p, o in fed:
+            if p == RDF.type:
+                continue
             if p in self.shortcuts:
                 derived.extend((s, q, o) for q in self.shortcuts[p])
             else:
