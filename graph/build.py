@@ -86,6 +86,11 @@ class BuildResult:
             self._dataset = self.spool.dataset()
         return self._dataset
 
+    def close(self) -> None:
+        """Remove the build's temporary files (its spools); the summary and reports stay."""
+        self.spool.close()
+        self.extractions.close()
+
     def commit_cache(self) -> list[str]:
         """Record this build in its cache as the last one (once the graph is written; see
         :func:`build_graph`'s ``commit``); nothing without a cache. Returns what went wrong on the way
@@ -324,10 +329,11 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
                 result.summary.inferred = result.rdf.reason()
             result.rdf = None
         if validate:
-            from .validate import SHAPES_FILE, require_conformance, validate_dataset
+            from .validate import SHAPES_FILE, require_conformance
+            from .validate_scaled import validate_store_scaled
 
-            with stages.stage("validate"):
-                report = validate_dataset(result.dataset, shapes or SHAPES_FILE)
+            with stages.stage("validate"):  # on Oxigraph: pyshacl sees the entities, SPARQL the rest
+                report = validate_store_scaled(result.spool.oxigraph(), shapes or SHAPES_FILE)
             result.report = require_conformance(report)
         if store is not None and commit:
             store.commit(result.extractions.documents, result.facts)
@@ -337,10 +343,10 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
 def write_built(result: BuildResult, path: str | Path) -> None:
     """Write a build's graphs (its spool) by the file's extension, atomically: the same bytes as
     :func:`write_dataset` of the same graphs."""
-    from .serialize import spool_chunks
+    from .serialize import spool_writer
 
     with gc_paused():
-        write_atomic(path, spool_chunks(result.spool, format_for(path)))
+        write_atomic(path, spool_writer(result.spool, format_for(path)))
 
 
 def write_dataset(ds: Dataset, path: str | Path) -> None:

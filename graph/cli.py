@@ -105,6 +105,7 @@ def build(
             raise
         for note in done.result.commit_cache():
             _warn(note)
+        done.result.close()
     if quiet:
         return
     print_summary(done.result.summary, done.described)

@@ -284,8 +284,19 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def write_atomic(path: str | Path, data: bytes | Iterable[bytes]) -> None:
-    """Write ``data`` (bytes, or an iterable of byte chunks, written as they come) to ``path`` whole or not at all: through a temporary file in the same folder,
+class _FdFile:
+    """A binary file-like over a file descriptor, every write through :func:`_write_all`."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def write(self, data: bytes) -> int:
+        _write_all(self.fd, data)
+        return len(data)
+
+
+def write_atomic(path: str | Path, data) -> None:
+    """Write ``data`` (bytes, or a function that writes to the binary file it is given) to ``path`` whole or not at all: through a temporary file in the same folder,
     flushed to disk (fsync), then renamed over ``path`` and the folder synced. A kill at any moment
     leaves the old file or the new one; the temporary file a killed writer leaves is removed by the
     next write of the same path. An error (a full disk, a folder in the way) is a KGError naming
@@ -306,8 +317,10 @@ def write_atomic(path: str | Path, data: bytes | Iterable[bytes]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{_TMP_INFIX}{os.getpid()}.", suffix=".tmp",
                                    dir=path.parent)
         try:
-            for chunk in [data] if isinstance(data, (bytes, bytearray)) else data:
-                _write_all(fd, chunk)
+            if callable(data):
+                data(_FdFile(fd))
+            else:
+                _write_all(fd, data)
             umask = os.umask(0)
             os.umask(umask)
             os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from rdflib import Dataset, Graph
 
@@ -84,24 +83,32 @@ def serialize(ds: Dataset, fmt: str) -> bytes:
     raise KGError(f"unsupported output format {fmt}")
 
 
-def spool_chunks(spool, fmt: str) -> Iterable[bytes]:
-    """A build's spool (:class:`graph.spool.QuadSpool`) in ``fmt``, as byte chunks, the same bytes as
-    :func:`serialize` of the same graphs."""
+def spool_writer(spool, fmt: str):
+    """A function writing a build's spool (:class:`graph.spool.QuadSpool`) in ``fmt`` to a binary file:
+    the same bytes as :func:`serialize` of the same graphs. Turtle and the line formats stream through
+    external sorts (:mod:`graph.turtle`, :mod:`graph.extsort`), in bounded memory; TriG and JSON-LD go
+    through an rdflib Dataset, in memory."""
     if fmt in ("nt", "nquads"):
-        lines = spool.triple_lines() if fmt == "nt" else spool.quad_lines()
-        return [sorted_ntriples(lines)]
-    return [serialize(spool.dataset(), fmt)]
+        from .extsort import write_sorted_lines
+
+        lines = spool.triple_lines if fmt == "nt" else spool.quad_lines
+        return lambda out: write_sorted_lines(lines(), out, spool.dir)
+    if fmt == "turtle":
+        from .turtle import write_turtle
+
+        return lambda out: write_turtle(spool.triple_lines(), out, project_namespaces(), spool.dir)
+    return lambda out: out.write(serialize(spool.dataset(), fmt))
 
 
-def _joined(lines: Iterable[str], size: int = 1 << 16) -> Iterator[bytes]:
-    batch: list[str] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= size:
-            yield ("\n".join(batch) + "\n").encode("utf-8")
-            batch = []
-    if batch:
-        yield ("\n".join(batch) + "\n").encode("utf-8")
+def project_namespaces() -> list[tuple[str, str]]:
+    """The prefix bindings of a built dataset (rdflib's defaults and the project's prefixes), as
+    :func:`serialize` binds them."""
+    from .namespaces import PREFIXES
+
+    ds = Dataset()
+    for prefix, ns in PREFIXES.items():
+        ds.bind(prefix, ns, override=True, replace=True)
+    return [(prefix, str(ns)) for prefix, ns in ds.namespaces()]
 
 
 def check_output_path(path: str | Path, what: str = "--out") -> None:

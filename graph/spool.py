@@ -119,6 +119,19 @@ class QuadSpool:
                 raise KGError(f"cannot read back the built graph <{g}>: {exc}", path=self.path) from None
         return ds
 
+    #: above this many quads :meth:`oxigraph` loads into a store on disk (3x slower to load, but its
+    #: memory stays bounded); below, into memory
+    IN_MEMORY_QUADS = 1_000_000
+
+    def oxigraph(self):
+        """The spooled graphs loaded by Oxigraph's bulk loader into a store (in memory, or in the
+        spool's folder on disk for a graph over :attr:`IN_MEMORY_QUADS`): what validation queries."""
+        import pyoxigraph as ox
+
+        store = ox.Store() if len(self) <= self.IN_MEMORY_QUADS else ox.Store(str(self.dir / "store"))
+        store.bulk_load(path=str(self.finish().path), format=ox.RdfFormat.N_QUADS)
+        return store
+
     def close(self) -> None:
         """Remove the temporary folder."""
         if not self._fh.closed:

@@ -15,7 +15,8 @@ semantics and findings (:func:`split_sparql_checks`).
 This module runs the validation; the shapes and graph files are loaded by
 :mod:`graph.validate_load`, the SPARQL constraints run by :mod:`graph.validate_sparql`,
 and the findings read and written as text by :mod:`graph.validate_report` (all
-importable from here). :mod:`graph.validate_store` validates the graph a store holds.
+importable from here). :mod:`graph.validate_store` validates the graph a store holds;
+:mod:`graph.validate_scaled` validates a pyoxigraph store with memory bounded by the entities.
 
 >>> from rdflib import Graph
 >>> g = Graph().parse(data='''

@@ -112,11 +112,16 @@ def _node_shape(shapes: Graph, shape) -> URIRef | None:
     return shape
 
 
+def _first(values) -> str | None:
+    """The least of some values as text (a node with two labels or quotes gives the same one every run)."""
+    return min((str(v) for v in values), default=None)
+
+
 def _quote(data: Graph, evidence) -> str:
     for sel in sorted(data.objects(evidence, OA.hasSelector)):
-        exact = data.value(sel, OA.exact)
+        exact = _first(data.objects(sel, OA.exact))
         if exact is not None:
-            return str(exact)
+            return exact
     return ""
 
 
@@ -137,7 +142,7 @@ def evidence_for(data: Graph, focus, path, value) -> str:
             return _quote(data, node)
         if (node, RDF.type, AKG.Statement) in data:
             return _statement_quote(data, node)
-        owner = data.value(None, OA.hasSelector, node)
+        owner = next(iter(sorted(data.subjects(OA.hasSelector, node))), None)
         if owner is not None:
             return _quote(data, owner)
     if isinstance(path, URIRef) and value is not None:
@@ -147,32 +152,43 @@ def evidence_for(data: Graph, focus, path, value) -> str:
     return ""
 
 
-def findings_from(results: Graph, data: Graph, shapes: Graph) -> list[Finding]:
-    """Readable findings from a pyshacl results graph."""
+def label_of(data: Graph, node) -> str:
+    """A node's rdfs:label (the least, if it has several), or ""."""
+    return (_first(data.objects(node, RDFS.label)) or "") if node is not None else ""
+
+
+def describe_in(data: Graph):
+    """The default ``describe`` of :func:`findings_from`: the (label, evidence) of each (focus, path, value),
+    read in ``data``."""
+    return lambda items: [(label_of(data, f), evidence_for(data, f, p, v)) for f, p, v in items]
+
+
+def findings_from(results: Graph, data: Graph, shapes: Graph, describe=None) -> list[Finding]:
+    """Readable findings from a pyshacl results graph. ``describe`` gives the (label, evidence) of a
+    list of (focus, path, value) at once (default: read in ``data``, :func:`describe_in`)."""
+    rows = [(r, results.value(r, SH.focusNode), results.value(r, SH.resultPath), results.value(r, SH.value))
+            for r in results.subjects(RDF.type, SH.ValidationResult)]
+    about = (describe or describe_in(data))([(f, p, v) for _r, f, p, v in rows])
     out = set()
-    for r in results.subjects(RDF.type, SH.ValidationResult):
-        focus = results.value(r, SH.focusNode)
-        path = results.value(r, SH.resultPath)
-        value = results.value(r, SH.value)
+    for (r, focus, path, value), (label, evidence) in zip(rows, about):
         severity = results.value(r, SH.resultSeverity)
         messages = sorted(str(m) for m in results.objects(r, SH.resultMessage))
         shape = _node_shape(shapes, results.value(r, SH.sourceShape))
         component = str(results.value(r, SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1]
         component = component.removesuffix("ConstraintComponent")
         component = component.lower() if component.isupper() else component[:1].lower() + component[1:]
-        label = data.value(focus, RDFS.label) if focus is not None else None
         # pyshacl copies blank-node paths into the results graph; read them there
         ptext = path_text(results if isinstance(path, BNode) else shapes, path)
         out.add(Finding(
             severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
             focus=_short(data, focus),
-            label=str(label) if label is not None else "",
+            label=label,
             path=ptext,
             value=_short(data, value),
             message=_specific_message(messages, shapes, shape),
             shape=_short(shapes, shape),
             constraint=component,
-            evidence=evidence_for(data, focus, path, value),
+            evidence=evidence,
         ))
     return sorted(out, key=Finding.sort_key)
 

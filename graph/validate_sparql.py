@@ -17,7 +17,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 from .errors import KGError, not_text
-from .validate_report import Finding, _short, evidence_for, path_text
+from .validate_report import Finding, _short, describe_in, path_text
 
 
 @dataclass(frozen=True)
@@ -129,15 +129,16 @@ def _rdflib_term(t):
     return Literal(t.value, datatype=URIRef(t.datatype.value))
 
 
-def run_sparql_checks(checks: list[SparqlCheck], store, data: Graph, shapes: Graph) -> list[Finding]:
+def run_sparql_checks(checks: list[SparqlCheck], store, data: Graph, shapes: Graph, describe=None) -> list[Finding]:
     """Run SHACL-SPARQL constraints on Oxigraph with the semantics of SHACL 5.3: ``$this`` is bound
     to each focus node (by a VALUES block, see :func:`graph.query.bind_params`), every solution is a
     result with ``?value`` (and ``?path``) as its value, and ``{?var}`` in the message is replaced by
-    the solution's value for ``var``."""
+    the solution's value for ``var``. Queries see the union of the store's graphs. ``describe`` gives
+    the (label, evidence) of (focus, path, value) items (default: read in ``data``)."""
     from .query import NamedQuery, Param
 
     this = Param("this", "this", kind="iri")
-    out = set()
+    rows = []
     for check in checks:
         query = NamedQuery(f"SHACL-SPARQL constraint of {check.shape}", None, check.select, params=[this])
         for focus in check.focus_nodes:
@@ -145,16 +146,19 @@ def run_sparql_checks(checks: list[SparqlCheck], store, data: Graph, shapes: Gra
             names = result.variables
             for sol in result.bindings():
                 values = {n: _rdflib_term(sol[n]) for n in names if sol[n] is not None}
-                value, path = values.get("value"), values.get("path")
-                messages = [_fill(m, values, focus) for m in check.messages] or \
-                    sorted(str(m) for m in shapes.objects(check.shape, SH.message))
-                label = data.value(focus, RDFS.label)
-                out.add(Finding(
-                    severity=check.severity, focus=_short(data, focus), label=str(label) if label is not None else "",
-                    path=path_text(shapes, path) if isinstance(path, URIRef) else "", value=_short(data, value),
-                    message=messages[0] if messages else "", shape=_short(shapes, check.shape), constraint="sparql",
-                    evidence=evidence_for(data, focus, path, value),
-                ))
+                rows.append((check, focus, values))
+    about = (describe or describe_in(data))([(f, v.get("path"), v.get("value")) for _c, f, v in rows])
+    out = set()
+    for (check, focus, values), (label, evidence) in zip(rows, about):
+        value, path = values.get("value"), values.get("path")
+        messages = [_fill(m, values, focus) for m in check.messages] or \
+            sorted(str(m) for m in shapes.objects(check.shape, SH.message))
+        out.add(Finding(
+            severity=check.severity, focus=_short(data, focus), label=label,
+            path=path_text(shapes, path) if isinstance(path, URIRef) else "", value=_short(data, value),
+            message=messages[0] if messages else "", shape=_short(shapes, check.shape), constraint="sparql",
+            evidence=evidence,
+        ))
     return sorted(out, key=Finding.sort_key)
 
 

@@ -15,7 +15,7 @@ from graph.stages import Stages
 
 import pytest
 import typer
-from rdflib import Dataset, URIRef
+from rdflib import URIRef
 
 import graph.errors as errors
 from graph.cli import app
@@ -165,11 +165,13 @@ def test_every_command_turns_every_kg_error_into_its_line_and_exit_code(name, er
 
 
 def _built(n_graphs: int = 2) -> SimpleNamespace:
-    """A stand-in for a BuildResult: a dataset of ``n_graphs`` project graphs of one triple each."""
-    ds = Dataset()
+    """A stand-in for a BuildResult: a spool of ``n_graphs`` project graphs of one triple each."""
+    from graph.spool import QuadSpool
+
+    spool = QuadSpool()
     for i in range(n_graphs):
-        ds.graph(URIRef(f"{GRAPH_NS}doc/d{i}")).add((URIRef(f"urn:s{i}"), URIRef("urn:p"), URIRef("urn:o")))
-    return SimpleNamespace(dataset=ds, summary=None, report=None, stages=Stages())
+        spool.add_graph(f"{GRAPH_NS}doc/d{i}", [f"<urn:s{i}> <urn:p> <urn:o> ."])
+    return SimpleNamespace(spool=spool, summary=None, report=None, stages=Stages())
 
 
 def test_publish_writes_a_file_and_a_store(tmp_path):
