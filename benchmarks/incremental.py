@@ -5,11 +5,13 @@ Each build is its own ``kg build`` process (imports and spaCy included); for eac
 the time of every stage (read from the ``stages:`` line it prints, whatever the stages are called),
 documents/s, and its peak memory, both of its largest process (``os.wait4``) and of its whole
 process tree, extraction workers included (the sum of their proportional set sizes, sampled every
-second from ``/proc``). The goals of issue 16 are judged from the same run
+second from ``/proc``). ``--builds`` runs only some of the three (``added`` needs ``clean_jobs2``,
+whose cache it reuses). The goals of issue 16 are judged from the same run
 (:func:`benchmarks.incremental_doc.goals`).
 
     python -m benchmarks.incremental --docs 1000 --docs 10000               # Markdown on stdout
-    python -m benchmarks.incremental --docs 100000 --json out/b.json --markdown-into docs/performance.md
+    python -m benchmarks.incremental --docs 100000 --builds clean_jobs2,added --json out/b.json \
+        --markdown-into docs/performance.md
     python -m benchmarks.incremental --from-json out/b.json --markdown-into docs/performance.md
 
 The corpus (``benchmarks.generate``, seed 0) and the builds' outputs are written under a temporary
@@ -36,6 +38,11 @@ KG = [sys.executable, "-m", "graph.cli"]
 ADDED = "# An added article\n\nCamp Lemonnier in Djibouti hosts the forces of the United States.\n"
 SAMPLE_S = 1.0  #: seconds between two samples of a build's process tree
 _STAGE = re.compile(r"(.+) (\d+(?:\.\d+)?) s")
+#: the builds of one size, in the order they run: name, output folder, options of ``kg build``
+PLAN = (("clean_jobs1", "a", ("--jobs", "1", "--no-cache")),
+        ("clean_jobs2", "b", ("--jobs", "2", "--no-cache")),
+        ("added", "b", ("--jobs", "2")))
+NAMES = tuple(name for name, _folder, _extra in PLAN)
 
 
 class BuildFailed(Exception):
@@ -149,28 +156,44 @@ def run_build(corpus: Path, out: Path, *extra: str, logs: Path, every: float = S
 # --------------------------------------------------------------------------- a run
 
 
-def measure_size(n: int, work: Path, seed: int = 0, say=print) -> dict:
-    """Generate ``n`` documents under ``work`` and run the three builds on them."""
+def parse_builds(text: str) -> list[str]:
+    """The builds ``--builds NAME[,NAME...]`` names, in the order they run; KGError (one line) for a
+    name that is not a build, or for ``added`` without ``clean_jobs2`` (it reuses that build's cache).
+
+    >>> parse_builds("added,clean_jobs2")
+    ['clean_jobs2', 'added']
+    """
+    from graph.errors import KGError
+
+    names = [x.strip() for x in text.split(",")]
+    unknown = [x for x in names if x not in NAMES]
+    if unknown:
+        raise KGError(f"--builds: no build is called {unknown[0]!r} (the builds: {', '.join(NAMES)})")
+    if "added" in names and "clean_jobs2" not in names:
+        raise KGError("--builds: added reuses the cache of clean_jobs2: name clean_jobs2 too")
+    return [x for x in NAMES if x in names]
+
+
+def measure_size(n: int, work: Path, seed: int = 0, say=print, builds=NAMES) -> dict:
+    """Generate ``n`` documents under ``work`` and run the builds named in ``builds`` on them."""
     from benchmarks.generate import generate_corpus
 
     say(f"{n:,} documents: generating ...")
     stats = generate_corpus(work / "generated", n, seed=seed)
     corpus = work / "generated" / "corpus"
-    builds = {}
-    plan = [("clean_jobs1", work / "a", ["--jobs", "1", "--no-cache"]),
-            ("clean_jobs2", work / "b", ["--jobs", "2", "--no-cache"]),
-            ("added", work / "b", ["--jobs", "2"])]
+    plan = [(key, work / folder, list(extra)) for key, folder, extra in PLAN if key in builds]
+    made = {}
     for key, folder, extra in plan:
         if key == "added":
             (corpus / "zz-added.md").write_text(ADDED, encoding="utf-8")
         say(f"{n:,} documents: kg build {' '.join(extra)} ...")
         b = run_build(corpus, folder / "kg.ttl", *extra, logs=work / "logs" / key)
         b["documents"] = n + (key == "added")
-        builds[key] = b
+        made[key] = b
         say(f"{n:,} documents: kg build {' '.join(extra)}: {b['wall_s']:.1f} s, {b['maxrss_mb']:,.0f} MB")
         if key == "clean_jobs1":
             shutil.rmtree(folder)  # its output is not needed again: disk for the next builds
-    return {"documents": n, "text_mb": stats.bytes / 1e6, "builds": builds}
+    return {"documents": n, "text_mb": stats.bytes / 1e6, "builds": made}
 
 
 def machine() -> dict:
@@ -186,15 +209,18 @@ def machine() -> dict:
     return m
 
 
-def measure(sizes: list[int], work_dir: str | Path | None = None, seed: int = 0, say=print) -> dict:
-    """The run: every size in ``sizes``, each in its own temporary folder under ``work_dir``."""
+def measure(sizes: list[int], work_dir: str | Path | None = None, seed: int = 0, say=print,
+            builds=NAMES) -> dict:
+    """The run: every size in ``sizes``, each in its own temporary folder under ``work_dir``, with the
+    builds named in ``builds`` (recorded in the run's ``builds``, in the order they ran)."""
     from benchmarks.incremental_doc import goals
 
     started, t0 = time.strftime("%Y-%m-%d %H:%M"), time.perf_counter()
-    run = {"started": started, "machine": machine(), "seed": seed, "sizes": []}
+    run = {"started": started, "machine": machine(), "seed": seed, "builds": [x for x in NAMES if x in builds],
+           "sizes": []}
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="kg-bench-build-", dir=work_dir) as tmp:
-            run["sizes"].append(measure_size(n, Path(tmp), seed, say))
+            run["sizes"].append(measure_size(n, Path(tmp), seed, say, builds))
     run["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     run["total_s"] = time.perf_counter() - t0
     run["goals"] = goals(run)
@@ -219,7 +245,8 @@ def _read_run(path: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m benchmarks.incremental [--docs N ...] [--json FILE] [--markdown-into DOC]``; the exit status."""
+    """``python -m benchmarks.incremental [--docs N ...] [--builds NAME,...] [--json FILE] [--markdown-into DOC]``;
+    the exit status."""
     from benchmarks.incremental_doc import check_doc, goals, markdown, write_into
     from graph.serialize import check_output_path
     from graph.errors import KGError
@@ -228,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.incremental", description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, action="append", metavar="N",
                     help="a corpus size; repeat for several (default: 1000)")
+    ap.add_argument("--builds", metavar="NAME[,NAME...]",
+                    help=f"run only these builds of each size (of {', '.join(NAMES)}; default all three; "
+                         "added needs clean_jobs2)")
     ap.add_argument("--seed", type=int, default=0, help="the generator's seed (default 0)")
     ap.add_argument("--work-dir", type=Path, help="where the temporary folder goes (default: the system's)")
     ap.add_argument("--json", type=Path, metavar="FILE", help="write the run's results to FILE")
@@ -241,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_json and args.docs:
         ap.error("--from-json takes the run from the file: give no --docs")
     try:
+        if args.from_json and args.builds is not None:
+            raise KGError("--from-json takes the run from the file: give no --builds")
+        builds = NAMES if args.builds is None else parse_builds(args.builds)
         if args.json:
             check_output_path(args.json, "--json")
         if args.markdown_into:
@@ -250,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.from_json:
             run = _read_run(args.from_json)
         else:
-            run = measure(sizes, args.work_dir, args.seed, say=lambda s: print(s, file=sys.stderr, flush=True))
+            run = measure(sizes, args.work_dir, args.seed, say=lambda s: print(s, file=sys.stderr, flush=True),
+                          builds=builds)
         run["goals"] = goals(run)
         if args.json:
             write_atomic(args.json, (json.dumps(run, indent=1) + "\n").encode("utf-8"))

@@ -2,9 +2,11 @@
 written as Markdown, into its own delimited section of ``docs/performance.md``.
 
 A run (the dict :func:`benchmarks.incremental.measure` returns, or its ``--json`` file) holds, per
-corpus size, three builds: ``clean_jobs1``, ``clean_jobs2`` and ``added`` (one document added, the
-cache of ``clean_jobs2`` in place), each with ``wall_s``, ``stages`` (name -> seconds, in the order
-``kg build`` printed them), ``maxrss_mb`` and ``tree_mb``. Definitions:
+corpus size, the builds it ran (``builds``; all three unless ``--builds`` named fewer, and runs written
+before it was recorded hold all three): ``clean_jobs1``, ``clean_jobs2`` and ``added`` (one document
+added, the cache of ``clean_jobs2`` in place), each with ``wall_s``, ``stages`` (name -> seconds, in
+the order ``kg build`` printed them), ``maxrss_mb`` and ``tree_mb``. A goal whose builds the run did
+not make is n/a, "not measured in this run" naming them. Definitions:
 
 - *after extraction*: the sum of every stage but ``read`` and ``extract`` (whatever the others are
   called: merging, RDF, reasoning, validation, writing, loading a store ...);
@@ -73,18 +75,45 @@ def _n(n: int) -> str:
     return f"{n:,}"
 
 
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _goal(goal: str, measured: str, ratio: float | None = None, ratio_text: str = "", met: bool | None = None) -> dict:
     return {"goal": goal, "measured": measured, "ratio": ratio, "ratio_text": ratio_text, "met": met}
 
 
+def builds_run(run: dict) -> list[str]:
+    """The builds the run made, in the order they run: its ``builds``, or for a run written before that
+    was recorded, those its sizes hold.
+
+    >>> builds_run({"builds": ["added", "clean_jobs2"], "sizes": []})
+    ['clean_jobs2', 'added']
+    """
+    names = run.get("builds") or [key for s in run["sizes"] for key in s["builds"]]
+    return [key for key in BUILDS if key in names]
+
+
+def _with(sizes: dict, *keys: str) -> dict:
+    """The sizes holding every build of ``keys``."""
+    return {n: b for n, b in sizes.items() if all(k in b for k in keys)}
+
+
+def _not_run(sizes: dict, *keys: str) -> str | None:
+    """The measured text of a goal when some of its builds ran at no size of a run that has sizes."""
+    missing = [k for k in BUILDS if k in keys and not any(k in b for b in sizes.values())]
+    return f"not measured in this run ({'; '.join(BUILDS[k] for k in missing)})" if sizes and missing else None
+
+
 def goals(run: dict) -> list[dict]:
     """The five goals of issue 16, judged from this run alone; a goal whose size is not in the run is
-    ``met: None`` (n/a), its measured text saying what the run shows instead.
+    ``met: None`` (n/a), its measured text saying what the run shows instead; so is a goal whose builds
+    the run did not make (``--builds``).
 
     >>> [g["goal"] for g in goals({"sizes": []})][3]
     '`--jobs 2` at least 1.7x `--jobs 1` (wall time of the clean builds)'
     """
-    sizes = {s["documents"]: s["builds"] for s in run["sizes"]}
+    sizes = {s["documents"]: s["builds"] for s in run["sizes"] if s["builds"]}
     largest = max(sizes, default=None)
     return [_peak_goal(sizes, largest), _scale_goal(sizes), _after_goal(sizes), _jobs_goal(sizes),
             _added_goal(sizes)]
@@ -102,7 +131,9 @@ def _peak_goal(sizes: dict, largest: int | None) -> dict:
 
 def _scale_goal(sizes: dict) -> dict:
     text = f"documents/s at {_n(SCALE_AT)} documents at least {SCALE_MIN:.0%} of the best size's (clean, `--jobs 2`)"
-    rates = {n: docs_per_s(b["clean_jobs2"]) for n, b in sorted(sizes.items())}
+    if why := _not_run(sizes, "clean_jobs2"):
+        return _goal(text, why)
+    rates = {n: docs_per_s(b["clean_jobs2"]) for n, b in sorted(_with(sizes, "clean_jobs2").items())}
     listed = ", ".join(f"{_n(n)}: {r:,.1f}" for n, r in rates.items())
     if SCALE_AT not in rates or len(rates) < 2:
         why = "only one size in this run" if SCALE_AT in rates else f"{_n(SCALE_AT)} not measured in this run"
@@ -114,8 +145,10 @@ def _scale_goal(sizes: dict) -> dict:
 def _after_goal(sizes: dict) -> dict:
     text = (f"the stages after extraction add at most {AFTER_MAX:.0%} to extraction's time "
             "(clean, `--jobs 1`; every stage but read and extract)")
+    if why := _not_run(sizes, "clean_jobs1"):
+        return _goal(text, why)
     parts, ratios = [], []
-    for n, b in sorted(sizes.items()):
+    for n, b in sorted(_with(sizes, "clean_jobs1").items()):
         stages = b["clean_jobs1"]["stages"]
         if not stages.get("extract"):
             return _goal(text, f"{_n(n)}: no 'extract' stage in the build's summary")
@@ -129,8 +162,10 @@ def _after_goal(sizes: dict) -> dict:
 
 def _jobs_goal(sizes: dict) -> dict:
     text = f"`--jobs 2` at least {JOBS_MIN}x `--jobs 1` (wall time of the clean builds)"
+    if why := _not_run(sizes, "clean_jobs1", "clean_jobs2"):
+        return _goal(text, why)
     parts, ratios = [], []
-    for n, b in sorted(sizes.items()):
+    for n, b in sorted(_with(sizes, "clean_jobs1", "clean_jobs2").items()):
         one, two = b["clean_jobs1"]["wall_s"], b["clean_jobs2"]["wall_s"]
         ratios.append(one / two)
         parts.append(f"{_n(n)}: {one:,.1f} s / {two:,.1f} s = {ratios[-1]:.2f}x")
@@ -147,6 +182,9 @@ def _added_goal(sizes: dict) -> dict:
     def ratio(b: dict) -> float:
         return b["added"]["wall_s"] / b["clean_jobs2"]["wall_s"]
 
+    if why := _not_run(sizes, "clean_jobs2", "added"):
+        return _goal(text, why)
+    sizes = _with(sizes, "clean_jobs2", "added")
     if ADDED_AT not in sizes:
         seen = "; ".join(f"{_n(n)}: {ratio(b):.2f}" for n, b in sorted(sizes.items()))
         return _goal(text, f"{_n(ADDED_AT)} not measured in this run" + (f" ({seen})" if seen else ""))
@@ -166,27 +204,31 @@ def _s(x: float | None) -> str:
 
 
 def _sizes_text(ns: list[int]) -> str:
-    words = [_n(n) for n in ns] or ["no"]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return _and([_n(n) for n in ns] or ["no"])
 
 
 def markdown(run: dict) -> str:
-    """One run as a block of Markdown: its marker line, a heading, the machine, the table of builds
-    and the goals (ends with a newline)."""
+    """One run as a block of Markdown: its marker line, a heading, the machine (and the builds, when the
+    run made only some), the table of builds and the goals (ends with a newline)."""
     ns = [s["documents"] for s in run["sizes"]]
     names = list(dict.fromkeys(name for s in run["sizes"] for b in s["builds"].values() for name in b["stages"]))
     L = [f"{RUN} {' '.join(map(str, ns))} -->", f"### `kg build` of {_sizes_text(ns)} generated documents", ""]
     m = run.get("machine", {})
     took = f", {run['total_s'] / 60:,.1f} min in all" if run.get("total_s") else ""
+    made = builds_run(run)
+    only = ("" if made in ([], list(BUILDS)) else
+            f"Only some builds were run: `--builds {','.join(made)}`. ")
     L.append(f"*Run started {run.get('started', '?')}{took}; commit {m.get('commit', '?')}; {m.get('nproc', '?')} cores "
              f"({m.get('cpu') or '?'}), {m.get('ram') or '?'} RAM, Python {m.get('python', '?')}; load average "
              f"{m.get('loadavg_at_start', ['?'])[0]} at the start, {m.get('loadavg_at_end', ['?'])[0]} at the end. "
-             "Times in seconds; each build is one `kg build` process.*")
+             f"{only}Times in seconds; each build is one `kg build` process.*")
     L.append("")
     L.append("| documents | build | " + " | ".join(names) + " | after extraction | wall | docs/s | peak MB | all processes MB |")
     L.append("|---:|---|" + "---:|" * (len(names) + 5))
     for s in run["sizes"]:
         for key, label in BUILDS.items():
+            if key not in s["builds"]:
+                continue
             b = s["builds"][key]
             cells = [_s(b["stages"].get(name)) for name in names]
             tree = "-" if b.get("tree_mb") is None else f"{b['tree_mb']:,.0f}"

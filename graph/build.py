@@ -330,10 +330,10 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
             result.rdf = None
         if validate:
             from .validate import SHAPES_FILE, require_conformance
-            from .validate_scaled import validate_store_scaled
+            from .validate_spool import validate_spool
 
-            with stages.stage("validate"):  # on Oxigraph: pyshacl sees the entities, SPARQL the rest
-                report = validate_store_scaled(result.spool.oxigraph(), shapes or SHAPES_FILE)
+            with stages.stage("validate"):  # on Oxigraph, batch by batch: pyshacl sees the entities, SPARQL the rest
+                report = validate_spool(result.spool, shapes or SHAPES_FILE)
             result.report = require_conformance(report)
         if store is not None and commit:
             store.commit(result.extractions.documents, result.facts)

@@ -184,20 +184,20 @@ def _bound(shapes: Graph | str | Path) -> tuple[str, Graph]:
     return name, shapes
 
 
-def run_compiled(checks: list[CompiledCheck], store, data: Graph, shapes: Graph, describe) -> list[Finding]:
-    """The findings of compiled checks, as pyshacl would report them (see :func:`findings_from`).
-
-    >>> import pyoxigraph as ox
-    >>> run_compiled([], ox.Store(), Graph(), Graph(), StoreDescriber(ox.Store()))
-    []
-    """
+def compiled_rows(checks: list[CompiledCheck], store) -> list[tuple]:
+    """(check, focus, value) of each result of compiled checks on a store (rdflib terms)."""
     rows = []
     for check in checks:
         for row in _query(store, check.query):
             focus = rdflib_term(row["this"])
             value = (rdflib_term(row["value"]) if check.path is not None else focus) if check.has_value else None
             rows.append((check, focus, value))
-    about = describe([(f, c.path, v) for c, f, v in rows])
+    return rows
+
+
+def findings_of_rows(rows: list[tuple], data: Graph, shapes: Graph, describe) -> list[Finding]:
+    """The findings of :func:`compiled_rows`, described by ``describe``."""
+    about = describe([(f, c.path, v) for c, f, v in rows]) if rows else []
     out = set()
     for (check, focus, value), (label, evidence) in zip(rows, about):
         shape = _node_shape(shapes, check.shape)
@@ -208,6 +208,16 @@ def run_compiled(checks: list[CompiledCheck], store, data: Graph, shapes: Graph,
             constraint=check.constraint, evidence=evidence,
         ))
     return sorted(out, key=Finding.sort_key)
+
+
+def run_compiled(checks: list[CompiledCheck], store, data: Graph, shapes: Graph, describe) -> list[Finding]:
+    """The findings of compiled checks, as pyshacl would report them (see :func:`findings_from`).
+
+    >>> import pyoxigraph as ox
+    >>> run_compiled([], ox.Store(), Graph(), Graph(), StoreDescriber(ox.Store()))
+    []
+    """
+    return findings_of_rows(compiled_rows(checks, store), data, shapes, describe)
 
 
 def validate_store_scaled(store, shapes: Graph | str | Path = SHAPES_FILE, *, heavy=HEAVY_CLASSES) -> ValidationReport:

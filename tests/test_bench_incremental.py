@@ -1,6 +1,7 @@
 """benchmarks/incremental.py and benchmarks/incremental_doc.py: the whole kg build as processes at
-several sizes in one run (--jobs 1 against 2, one document added), the goals of issue 16 computed
-from the numbers, and the run written into its own section of docs/performance.md."""
+several sizes in one run (--jobs 1 against 2, one document added, or only some of them with --builds),
+the goals of issue 16 computed from the numbers, and the run written into its own section of
+docs/performance.md."""
 
 from __future__ import annotations
 
@@ -43,6 +44,14 @@ def _run(*ns):
     return {"started": "2026-11-28 10:00", "total_s": 90.0, "seed": 0, "sizes": [copy.deepcopy(SIZES[n]) for n in ns],
             "machine": {"nproc": 2, "cpu": "Test CPU", "ram": "23.5 GiB", "python": "3.11.7", "commit": "abc1234",
                         "loadavg_at_start": [0.1, 0.2, 0.3], "loadavg_at_end": [1.9, 1.0, 0.5]}}
+
+
+def _partial(run, *keep):
+    """``run`` as if only the builds ``keep`` had been run (``--builds``)."""
+    run["builds"] = list(keep)
+    for s in run["sizes"]:
+        s["builds"] = {k: b for k, b in s["builds"].items() if k in keep}
+    return run
 
 
 # --------------------------------------------------------------------------- goals from fixed numbers
@@ -93,6 +102,40 @@ def test_after_extraction_is_every_stage_but_read_and_extract_whatever_they_are_
     assert (goals(run)[2]["measured"], goals(run)[2]["met"]) == ("1,000: no 'extract' stage in the build's summary", None)
 
 
+def test_goals_of_a_partial_run_say_which_builds_were_not_run():
+    def seen(run):
+        return [(g["measured"], g["ratio_text"], g["met"]) for g in goals(run)]
+
+    assert seen(_partial(_run(1000, 10000, 100000), "clean_jobs2", "added")) == [
+        ("2,100 MB (clean, `--jobs 2`)", "1.03", False),
+        ("1,000: 25.0, 10,000: 34.5, 100,000: 33.9 docs/s", "0.98", True),
+        ("not measured in this run (clean, `--jobs 1`)", "", None),
+        ("not measured in this run (clean, `--jobs 1`)", "", None),
+        ("14.0 s against 290.0 s", "0.048", True),
+    ]
+    large = goals(_partial(_run(100000), "clean_jobs2", "added"))  # what make bench-large runs
+    assert [(g["measured"], g["ratio"], g["met"]) for g in large] == [
+        ("2,100 MB (clean, `--jobs 2`)", 2100 / 2048, False),
+        ("only one size in this run (100,000: 33.9 docs/s)", None, None),
+        ("not measured in this run (clean, `--jobs 1`)", None, None),
+        ("not measured in this run (clean, `--jobs 1`)", None, None),
+        ("10,000 not measured in this run (100,000: 0.03)", None, None),
+    ]
+    assert seen(_partial(_run(1000, 10000), "clean_jobs1")) == [
+        ("not measured in this run; at 10,000: 800 MB", "", None),
+        ("not measured in this run (clean, `--jobs 2`)", "", None),
+        ("1,000: 3.5 s after 14.0 s (0.25); 10,000: 35.0 s after 140.0 s (0.25)", "0.25", True),
+        ("not measured in this run (clean, `--jobs 2`)", "", None),
+        ("not measured in this run (clean, `--jobs 2`; one document added, `--jobs 2`)", "", None),
+    ]
+    assert seen(_partial(_run(10000), "clean_jobs2"))[2:] == [
+        ("not measured in this run (clean, `--jobs 1`)", "", None),
+        ("not measured in this run (clean, `--jobs 1`)", "", None),
+        ("not measured in this run (one document added, `--jobs 2`)", "", None),
+    ]
+    assert goals(_partial(_run(1000, 10000), *incremental.NAMES)) == goals(_run(1000, 10000))
+
+
 # --------------------------------------------------------------------------- Markdown and the doc's section
 
 
@@ -122,6 +165,36 @@ def test_markdown_of_a_run():
         "1.50x | **not met** |\n"
         "| adding one document to a 10,000-document build takes under 5% of a clean build (wall time, `--jobs 2`) | "
         "10,000 not measured in this run (1,000: 0.10) |  | n/a |\n")
+
+
+def test_markdown_of_a_partial_run_has_only_its_builds():
+    assert markdown(_partial(_run(1000), "clean_jobs2", "added")) == (
+        "<!-- whole-build run: 1000 -->\n"
+        "### `kg build` of 1,000 generated documents\n"
+        "\n"
+        "*Run started 2026-11-28 10:00, 1.5 min in all; commit abc1234; 2 cores (Test CPU), 23.5 GiB RAM, Python 3.11.7; "
+        "load average 0.1 at the start, 1.9 at the end. Only some builds were run: `--builds clean_jobs2,added`. "
+        "Times in seconds; each build is one `kg build` process.*\n"
+        "\n"
+        "| documents | build | read | extract | merge and RDF | validate | write | after extraction | wall | docs/s | "
+        "peak MB | all processes MB |\n"
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| 1,000 | clean, `--jobs 2` | 0.50 | 14.0 | 2.00 | 1.00 | 0.50 | 3.50 | 40.0 | 25.0 | 800 | 1,200 |\n"
+        "| 1,001 | one document added, `--jobs 2` | 0.50 | 14.0 | 2.00 | 1.00 | 0.50 | 3.50 | 4.00 | 250.2 | 800 | - |\n"
+        "\n"
+        "| goal | measured | ratio | result |\n"
+        "|---|---|---:|---|\n"
+        "| peak memory under 2 GB (2,048 MB) at 100,000 documents | not measured in this run; at 1,000: 1,200 MB |  | n/a |\n"
+        "| documents/s at 100,000 documents at least 90% of the best size's (clean, `--jobs 2`) | "
+        "100,000 not measured in this run (1,000: 25.0 docs/s) |  | n/a |\n"
+        "| the stages after extraction add at most 25% to extraction's time (clean, `--jobs 1`; every stage but read "
+        "and extract) | not measured in this run (clean, `--jobs 1`) |  | n/a |\n"
+        "| `--jobs 2` at least 1.7x `--jobs 1` (wall time of the clean builds) | "
+        "not measured in this run (clean, `--jobs 1`) |  | n/a |\n"
+        "| adding one document to a 10,000-document build takes under 5% of a clean build (wall time, `--jobs 2`) | "
+        "10,000 not measured in this run (1,000: 0.10) |  | n/a |\n")
+    # a full run renders the same whether it records its builds (today) or not (runs written before)
+    assert markdown(_partial(_run(1000, 10000), *incremental.NAMES)) == markdown(_run(1000, 10000))
 
 
 def test_the_section_keeps_runs_of_other_sizes_and_replaces_a_run_of_the_same_sizes():
@@ -169,7 +242,8 @@ def test_a_run_of_two_sizes_writes_the_json_and_the_doc_and_removes_its_folder(t
     assert list(work.iterdir()) == []
     assert sorted(p.name for p in out.iterdir()) == ["perf.md", "r.json"]
     run = json.loads((out / "r.json").read_text(encoding="utf-8"))
-    assert sorted(run) == ["goals", "machine", "seed", "sizes", "started", "total_s"]
+    assert sorted(run) == ["builds", "goals", "machine", "seed", "sizes", "started", "total_s"]
+    assert run["builds"] == ["clean_jobs1", "clean_jobs2", "added"]
     assert [s["documents"] for s in run["sizes"]] == [3, 6]
     for s in run["sizes"]:
         assert list(s["builds"]) == ["clean_jobs1", "clean_jobs2", "added"]
@@ -196,6 +270,49 @@ def test_a_failed_build_stops_the_run_with_one_line(tmp_path, capsys, monkeypatc
     assert len(err) == 3 and err[2].startswith("error: kg build --jobs 1 --no-cache of ")
     assert err[2].endswith("/generated/corpus failed (exit 1): error: no luck")
     assert list(tmp_path.iterdir()) == []  # no temporary folder, no results file
+
+
+def test_builds_runs_only_the_builds_named(tmp_path, capsys, monkeypatch):
+    calls = []
+
+    def fake_build(corpus, out, *extra, logs):
+        calls.append((out.relative_to(work).as_posix(), list(extra), logs.name, (corpus / "zz-added.md").exists()))
+        return {"wall_s": 2.0, "stages": {"read": 0.1, "extract": 1.0, "write": 0.2}, "maxrss_mb": 500.0,
+                "tree_mb": 600.0}
+
+    monkeypatch.setattr(incremental, "run_build", fake_build)
+    work, results = tmp_path / "work", tmp_path / "r.json"
+    work.mkdir()
+    assert main(["--docs", "3", "--builds", "added,clean_jobs2", "--work-dir", str(work), "--json", str(results)]) == 0
+    tmp = calls[0][0].split("/")[0]
+    assert calls == [(f"{tmp}/b/kg.ttl", ["--jobs", "2", "--no-cache"], "clean_jobs2", False),
+                     (f"{tmp}/b/kg.ttl", ["--jobs", "2"], "added", True)]
+    assert capsys.readouterr().err.splitlines() == [
+        "3 documents: generating ...",
+        "3 documents: kg build --jobs 2 --no-cache ...", "3 documents: kg build --jobs 2 --no-cache: 2.0 s, 500 MB",
+        "3 documents: kg build --jobs 2 ...", "3 documents: kg build --jobs 2: 2.0 s, 500 MB"]
+    run = json.loads(results.read_text(encoding="utf-8"))
+    assert run["builds"] == ["clean_jobs2", "added"] and list(work.iterdir()) == []
+    assert [(list(s["builds"]), [b["documents"] for b in s["builds"].values()]) for s in run["sizes"]] == [
+        (["clean_jobs2", "added"], [3, 4])]
+    assert [g["measured"] for g in run["goals"]][2:4] == ["not measured in this run (clean, `--jobs 1`)"] * 2
+
+
+@pytest.mark.parametrize("builds, message", [
+    ("added", "--builds: added reuses the cache of clean_jobs2: name clean_jobs2 too"),
+    ("clean_jobs1,added", "--builds: added reuses the cache of clean_jobs2: name clean_jobs2 too"),
+    ("clean_jobs2,clean_jobs3", "--builds: no build is called 'clean_jobs3' (the builds: clean_jobs1, clean_jobs2, "
+                                "added)"),
+    ("", "--builds: no build is called '' (the builds: clean_jobs1, clean_jobs2, added)"),
+])
+def test_builds_are_refused_before_any_work(tmp_path, capsys, builds, message):
+    assert main(["--docs", "3", "--builds", builds, "--work-dir", str(tmp_path), "--json", str(tmp_path / "r.json")]) == 2
+    assert capsys.readouterr() == ("", f"error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+    results = tmp_path / "r.json"
+    results.write_text(json.dumps(_run(1000)), encoding="utf-8")
+    assert main(["--from-json", str(results), "--builds", "clean_jobs2"]) == 2
+    assert capsys.readouterr() == ("", "error: --from-json takes the run from the file: give no --builds\n")
 
 
 def test_bad_files_are_refused_before_any_work(tmp_path, capsys):

@@ -327,3 +327,90 @@ def test_a_broken_sparql_check_names_the_shapes_file(tmp_path):
     with pytest.raises(OntologyError) as err:
         validate_store_scaled(dataset_store(Dataset()), bad)
     assert err.value.path == str(bad) and err.value.message.startswith("invalid shapes: SPARQL constraint: ")
+
+
+# --------------------------------------------------------------------------- the spool, in batches
+
+def _spool_of(ds: Dataset, rehome: bool = False):
+    """A QuadSpool of a dataset's graphs; with ``rehome``, each triple of the default graph (the cases'
+    edits) goes to the graph where its subject's other triples are, as a build would write it."""
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    from graph.spool import QuadSpool
+    from graph.validate_spool import DOC_GRAPH_PREFIX
+
+    graphs: dict = {}
+    for s, p, o, c in ds.quads((None, None, None, None)):
+        graphs.setdefault(str(getattr(c, "identifier", c) or DATASET_DEFAULT_GRAPH_ID), Graph()).add((s, p, o))
+    if rehome and str(DATASET_DEFAULT_GRAPH_ID) in graphs:
+        edits = graphs.pop(str(DATASET_DEFAULT_GRAPH_ID))
+        for s, p, o in edits:
+            home = next((g for g, t in graphs.items() if g.startswith(DOC_GRAPH_PREFIX) and (s, None, None) in t
+                         and p != PROV_DERIVED), "https://w3id.org/alliance-kg/graph/entities")
+            graphs.setdefault(home, Graph()).add((s, p, o))
+    spool = QuadSpool()
+    for g, triples in sorted(graphs.items()):
+        spool.add_graph(g, [line for line in triples.serialize(format="nt").splitlines() if line.strip()])
+    return spool
+
+
+PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+
+
+def _spool_report(ds: Dataset, rehome: bool, batch_quads: int = 60) -> str:
+    from graph.validate_spool import validate_spool
+
+    spool = _spool_of(ds, rehome)
+    try:
+        return format_report(validate_spool(spool, batch_quads=batch_quads))
+    finally:
+        spool.close()
+
+
+@pytest.mark.parametrize("name,edit", [(c[0], c[1]) for c in CASES] + EXTRA, ids=[c[0] for c in CASES] + [e[0] for e in EXTRA])
+def test_the_spool_validator_gives_the_same_report(built_ds, name, edit):
+    ds = _copy(built_ds)
+    edit(ds)
+    old = format_report(validate_dataset(ds)).replace(LEXICAL, CANONICAL)
+    assert old
+    assert _spool_report(ds, rehome=False) == old
+    assert _spool_report(ds, rehome=True) == old
+    assert _spool_report(ds, rehome=True, batch_quads=10**6) == old
+
+
+def test_the_spool_validator_on_the_corpus_graph(built_ds):
+    assert _spool_report(built_ds, rehome=False) == ""
+
+
+def test_the_built_graph_is_validated_in_batches_without_the_whole_store(built_ds, monkeypatch):
+    import graph.validate_spool as vs
+
+    def whole_store(*_a, **_k):
+        raise AssertionError("fell back to one store")
+
+    monkeypatch.setattr(vs, "validate_store_scaled", whole_store)
+    assert _spool_report(built_ds, rehome=False, batch_quads=1) == ""
+
+
+def _move(ds: Dataset, triple, to: str) -> None:
+    for c in list(ds.graphs()):
+        if triple in c:
+            c.remove(triple)
+    ds.graph(URIRef(to)).add(triple)
+
+
+def test_a_statement_whose_evidence_is_in_another_batch_loses_no_finding(built_ds):
+    from graph.validate_spool import DOC_GRAPH_PREFIX
+
+    ds = _copy(built_ds)
+    evidence = _evidence(ds)
+    home = next(str(c.identifier) for c in ds.graphs() if (evidence, RDF.type, AKG.Evidence) in c)
+    other = next(str(c.identifier) for c in ds.graphs()
+                 if str(c.identifier).startswith(DOC_GRAPH_PREFIX) and str(c.identifier) != home)
+    _move(ds, (STMT, PROV_DERIVED, evidence), other)  # the link in one document's graph, the evidence in another's
+    assert format_report(validate_dataset(ds)) == ""
+    assert _spool_report(ds, rehome=False, batch_quads=1) == ""
+    ds.remove((evidence, OA.hasSource, None))  # and a finding about that evidence, seen from the statement's batch
+    old = format_report(validate_dataset(ds))
+    assert "Evidence has exactly one source document" in old
+    assert _spool_report(ds, rehome=False, batch_quads=1) == old
