@@ -46,10 +46,9 @@ def ontology_lines(ontology: Graph) -> list[str]:
     :func:`graph.rdfio.stable_graphs` labels them), so two builds print the same labels."""
     from rdflib.compare import to_canonical_graph
 
-    from .rdfio import sorted_ntriples
+    from .rdfio import nt_lines, sorted_ntriples
 
-    text = sorted_ntriples(to_canonical_graph(ontology).serialize(format="nt").splitlines()).decode("utf-8")
-    return [line for line in text.splitlines() if line]
+    return nt_lines(sorted_ntriples(nt_lines(to_canonical_graph(ontology).serialize(format="nt"))).decode("utf-8"))
 
 
 def _term(nt: str):

@@ -118,12 +118,12 @@ class Sorter(Tool):
         """The records, sorted, without their ends (after the last write)."""
         return split_records(self.chunks(), self.end)
 
-    def text_records(self) -> Iterator[str]:
-        """The records, sorted, without their ends, decoded from UTF-8 (a chunk at a time), counted in
-        :attr:`count`."""
+    def text_batches(self) -> Iterator[list[str]]:
+        """The records, sorted, without their ends, decoded from UTF-8, a list per chunk read; counted
+        in :attr:`count`."""
         for lines in split_text(self.chunks(), self.end, batches=True):
             self.count += len(lines)
-            yield from lines
+            yield lines
 
 
 def split_records(chunks: Iterable[bytes], end: bytes = b"\n", batches: bool = False) -> Iterator:
@@ -235,19 +235,20 @@ class SubjectSort:
         refs = self._references()
         ref, n = next(refs, (None, 0))
         subject, groups, last, objects, keys = None, [], None, [], {}
-        for line in self.triples.text_records():
-            s, p, o = line.split(" ", 2)
-            if s != subject:
-                if groups:
-                    while ref is not None and ref < subject:
-                        ref, n = next(refs, (None, 0))
-                    yield subject, n if ref == subject else 0, groups
-                subject, groups, last = s, [], None
-            if p != last:
-                objects = []
-                groups.append((keys.get(p) or keys.setdefault(p, key(p)), p, objects))
-                last = p
-            objects.append(o[:-2])
+        for lines in self.triples.text_batches():
+            for line in lines:
+                s, p, o = line.split(" ", 2)
+                if s != subject:
+                    if groups:
+                        while ref is not None and ref < subject:
+                            ref, n = next(refs, (None, 0))
+                        yield subject, n if ref == subject else 0, groups
+                    subject, groups, last = s, [], None
+                if p != last:
+                    objects = []
+                    groups.append((keys.get(p) or keys.setdefault(p, key(p)), p, objects))
+                    last = p
+                objects.append(o[:-2])
         self.count = self.triples.count
         if groups:
             while ref is not None and ref < subject:

@@ -129,6 +129,18 @@ def load_graph_file(path: str | Path):
 # --------------------------------------------------------------------------- sorted N-Triples
 
 
+def nt_lines(text: str) -> list[str]:
+    """The non-blank lines of N-Triples or N-Quads text, split at ``\\n`` only: ``str.splitlines`` also
+    splits at characters rdflib leaves raw inside literals (U+2028, U+0085, form feed, ...).
+
+    >>> nt_lines('<urn:s> <urn:p> "a" .' + chr(10) + chr(10))
+    ['<urn:s> <urn:p> "a" .']
+    >>> len(nt_lines('<urn:s> <urn:p> "a' + chr(0x2028) + 'b" .'))
+    1
+    """
+    return [line for line in text.split("\n") if line.strip()]
+
+
 def sorted_ntriples(lines: Iterable[str]) -> bytes:
     """N-Triples (or N-Quads) lines, blank ones and repeats dropped, sorted, as UTF-8 bytes ending in a newline."""
     return ("\n".join(sorted(set(line for line in lines if line.strip()))) + "\n").encode("utf-8")
@@ -179,7 +191,7 @@ def dataset_graphs(ds) -> list[tuple[str, bytes]]:
         iri = str(g.identifier)
         if iri.startswith("urn:x-rdflib:"):
             raise KGError("the built dataset has triples outside a named graph; cannot store them portably")
-        out.append((iri, sorted_ntriples(g.serialize(format="nt").splitlines())))
+        out.append((iri, sorted_ntriples(nt_lines(g.serialize(format="nt")))))
     return sorted(out)
 
 
@@ -342,6 +354,6 @@ def write_atomic(path: str | Path, data) -> None:
 
 __all__ = [
     "GRAPH_EXTENSIONS", "RDFLIB_FORMATS", "OUTPUT_EXTENSIONS", "QUAD_FORMATS", "NOT_FOUND", "rdflib_format",
-    "output_format", "check_graph_file", "rdf_format", "remote_context_hint", "load_graph_file", "sorted_ntriples", "stable_graphs",
+    "output_format", "check_graph_file", "rdf_format", "remote_context_hint", "load_graph_file", "nt_lines", "sorted_ntriples", "stable_graphs",
     "dataset_graphs", "union_ntriples", "rdflib_graph", "remove_stale_temporaries", "os_reason", "write_atomic",
 ]

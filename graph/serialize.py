@@ -18,7 +18,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 
 from .errors import KGError
-from .rdfio import output_format as format_for, sorted_ntriples, stable_graphs  # noqa: F401 (format_for: kept as a name)
+from .rdfio import nt_lines, output_format as format_for, sorted_ntriples, stable_graphs  # noqa: F401 (format_for: kept as a name)
 
 
 def _bound(g: Graph, ds: Dataset) -> Graph:
@@ -74,10 +74,10 @@ def serialize(ds: Dataset, fmt: str) -> bytes:
     if fmt == "trig":
         return _trig(graphs, ds).encode("utf-8")
     if fmt == "nt":
-        return sorted_ntriples(line for g in graphs for line in g.serialize(format="nt").splitlines())
+        return sorted_ntriples(line for g in graphs for line in nt_lines(g.serialize(format="nt")))
     if fmt == "nquads":
         return sorted_ntriples(line[:-1] + f"<{g.identifier}> ." for g in graphs
-                             for line in g.serialize(format="nt").splitlines() if line.strip())
+                             for line in nt_lines(g.serialize(format="nt")))
     if fmt == "json-ld":
         return _sorted_jsonld(_union_of(graphs, ds)).encode("utf-8")
     raise KGError(f"unsupported output format {fmt}")

@@ -8,6 +8,7 @@ API, an rdflib ``Dataset`` made on demand (:meth:`QuadSpool.dataset`).
 
 >>> spool = QuadSpool()
 >>> spool.add_graph("urn:g", ["<urn:s> <urn:p> <urn:o> ."])
+1
 >>> list(spool.graph_ntriples())
 [('urn:g', b'<urn:s> <urn:p> <urn:o> .\\n')]
 >>> len(spool), spool.graph_sizes()
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .errors import KGError
+from .rdfio import nt_lines
 
 
 class QuadSpool:
@@ -77,7 +79,7 @@ class QuadSpool:
         with open(self.path, "rb") as fh:
             for offset, size, _ in self._index.get(graph, ()):
                 fh.seek(offset)
-                out.extend(fh.read(size).decode("utf-8").splitlines())
+                out.extend(nt_lines(fh.read(size).decode("utf-8")))
         return out
 
     def graph_lines(self, graph: str) -> list[str]:

@@ -9,20 +9,7 @@ keyed as rdflib orders subjects (``rdfs:Class`` members first, then that number,
 prefixes used are known by then, and the sorted blocks follow them. The triples with a blank node
 (the few hundred of the ontology's OWL axioms) are held in memory and written by rdflib's own
 serializer (:class:`Blank`): nested ``[ ... ]``, lists ``( ... )``, ``[] a owl:AllDisjointClasses``.
-
->>> import io
->>> out = io.BytesIO()
->>> write_turtle(['<urn:x:a> <http://www.w3.org/2000/01/rdf-schema#label> "A"@en .',
-...               '<urn:x:a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:x:T> .'], out,
-...              [("rdfs", "http://www.w3.org/2000/01/rdf-schema#")], tempfile.gettempdir())
-2
->>> print(out.getvalue().decode())
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-<BLANKLINE>
-<urn:x:a> a <urn:x:T> ;
-    rdfs:label "A"@en .
-<BLANKLINE>
-<BLANKLINE>
+Entry point: :func:`write_turtle`.
 """
 
 from __future__ import annotations
@@ -123,7 +110,7 @@ class Names:
     longest bound namespace first) or ``<iri>``; and which prefixes were used (:attr:`used`).
 
     >>> n = Names([("akr", "https://w3id.org/alliance-kg/id/")])
-    >>> n.label("https://w3id.org/alliance-kg/id/nato"), n.label("https://w3id.org/alliance-kg/id/x."), n.used
+    >>> n.term("<https://w3id.org/alliance-kg/id/nato>"), n.term("<https://w3id.org/alliance-kg/id/x.>"), n.used
     ('akr:nato', '<https://w3id.org/alliance-kg/id/x.>', {'akr': 'https://w3id.org/alliance-kg/id/'})
     """
 
@@ -236,10 +223,6 @@ class Names:
             label = f"<{uri}>"
         return label
 
-    def label(self, uri: str) -> str:
-        """How rdflib writes an IRI as subject or object (and as a predicate other than ``a``)."""
-        return self.term(f"<{uri}>")
-
     def verb(self, p: str) -> str:
         """How rdflib writes a predicate (N-Triples ``<iri>``)."""
         verb = self.verbs[p] = "a" if p == _TYPE_NT else self.term(p)
@@ -336,19 +319,19 @@ def _objects(names: Names, objects: list[str]) -> str | None:
     if len(objects) == 1:
         return None if objects[0][0] == "_" else names.term(objects[0])
     if all(o[0] == "<" for o in objects):
-        return _NEXT_OBJECT.join([names.term(o) for o in sorted(objects, key=_bare)])
+        return _NEXT_OBJECT.join([names.term(o) for o in sorted(objects, key=lambda o: o[1:-1])])
     if any(o[0] == "_" for o in objects):
         return None
     terms = [rdflib_term(o) for o in objects]  # rdflib's order (literals by value): rdflib's sort
     return _NEXT_OBJECT.join([names.term(objects[i]) for i in sorted(range(len(terms)), key=terms.__getitem__)])
 
 
-def _bare(nt: str) -> str:
-    return nt[1:-1]
-
-
 def predicate_key(p: str) -> str:
-    """What rdflib orders the predicates of a subject by (``a``, then ``rdfs:label``, then the IRI)."""
+    """What rdflib orders the predicates of a subject by (``a``, then ``rdfs:label``, then the IRI).
+
+    >>> sorted(["<urn:x-y>", "<urn:x>", "<http://www.w3.org/2000/01/rdf-schema#label>"], key=predicate_key)
+    ['<http://www.w3.org/2000/01/rdf-schema#label>', '<urn:x>', '<urn:x-y>']
+    """
     return _PREDICATE_ORDER.get(p) or p[1:-1]
 
 
@@ -416,7 +399,25 @@ def write_turtle(lines: Iterable[str], out: BinaryIO, namespaces: Iterable[tuple
     ``nt`` serializer prints them, with or without their newline, in any order, repeats allowed) bound
     to ``namespaces`` (prefix, namespace IRI) as ``serialize._bound`` binds them; return the number of
     distinct triples. Scratch files go to a folder made in ``tmpdir`` (removed after); ``buffer_size``
-    is each sort's memory."""
+    is each sort's memory. What rdflib cannot write (an IRI with one of ``<>" {}|\\^```), and two cases
+    rdflib settles with state this writer does not keep (a prefix starting with ``_``, which rdflib
+    renames as it meets it; a list going on through an IRI) are a KGError in one line, as is a failing
+    sort (a full disk).
+
+    >>> import io
+    >>> out = io.BytesIO()
+    >>> write_turtle(['<urn:x:a> <http://www.w3.org/2000/01/rdf-schema#label> "A"@en .',
+    ...               '<urn:x:a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:x:T> .'], out,
+    ...              [("rdfs", "http://www.w3.org/2000/01/rdf-schema#")], tempfile.gettempdir())
+    2
+    >>> print(out.getvalue().decode())
+    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    <BLANKLINE>
+    <urn:x:a> a <urn:x:T> ;
+        rdfs:label "A"@en .
+    <BLANKLINE>
+    <BLANKLINE>
+    """
     names = Names(namespaces)
     with tempfile.TemporaryDirectory(dir=tmpdir, prefix="kg-turtle-") as work, ExitStack() as stack:
         split = SubjectSort(stack, work, buffer_size)
