@@ -37,7 +37,7 @@ from rdflib import Dataset, Graph
 
 # the IRI functions, check_output_path and write_atomic: importable from here too
 from .build_merge import MergeIndex
-from .build_rdf import LITERAL_PROPS, _write_document, document_iri, entity_iri, evidence_iri, statement_iri  # noqa: F401
+from .build_rdf import LITERAL_PROPS, document_iri, entity_iri, evidence_iri, statement_iri  # noqa: F401
 from .corpus import Corpus, Document, DocumentFile
 from .extract import Extraction, extract_document
 from .lexicon import ONTOLOGY_FILE, load_lexicon, parse_turtle
