@@ -18,13 +18,36 @@ API, an rdflib ``Dataset`` made on demand (:meth:`QuadSpool.dataset`).
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from .errors import KGError
 from .rdfio import nt_lines
+
+
+def private_folder(kind: str, folder: str | Path | None = None) -> Path:
+    """A new private temporary folder ``kg-<kind>-<pid>-<random>`` in ``folder`` (default: the
+    system's); its owner removes it (:class:`QuadSpool` and :class:`ExtractionSpool` with a finalizer,
+    which also runs when the interpreter exits). Folders of the same kind left by a process that no
+    longer runs (a build killed with SIGKILL) are removed first.
+
+    >>> f = private_folder("example")
+    >>> f.name.startswith(f"kg-example-{os.getpid()}-"), f.is_dir()
+    (True, True)
+    >>> shutil.rmtree(f)
+    """
+    from .rdfio import _pid_alive
+
+    base = Path(folder) if folder is not None else Path(tempfile.gettempdir())
+    for old in base.glob(f"kg-{kind}-*-*"):
+        pid = old.name.split("-")[2]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"kg-{kind}-{os.getpid()}-", dir=base))
 
 
 class QuadSpool:
@@ -34,7 +57,8 @@ class QuadSpool:
     """
 
     def __init__(self, folder: str | Path | None = None):
-        self.dir = Path(tempfile.mkdtemp(prefix="kg-spool-", dir=folder))
+        self.dir = private_folder("spool", folder)
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.dir, True)
         self.path = self.dir / "quads.nq"
         self._fh = open(self.path, "wb")
         self._index: dict[str, list[tuple[int, int, int]]] = {}  #: graph IRI -> [(offset, bytes, lines)]
@@ -138,7 +162,7 @@ class QuadSpool:
         """Remove the temporary folder."""
         if not self._fh.closed:
             self._fh.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self._cleanup()  # removes the folder, once
 
     def __enter__(self) -> "QuadSpool":
         return self
@@ -146,11 +170,6 @@ class QuadSpool:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def __del__(self):  # a spool dropped without close() leaves no folder behind
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
 
 
 class ExtractionSpool:
@@ -168,7 +187,8 @@ class ExtractionSpool:
     """
 
     def __init__(self, folder: str | Path | None = None):
-        self.dir = Path(tempfile.mkdtemp(prefix="kg-extractions-", dir=folder))
+        self.dir = private_folder("extractions", folder)
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.dir, True)
         self.path = self.dir / "extractions.pickle"
         self._fh = open(self.path, "wb")
         self.documents: list[tuple[str, str]] = []  #: (path, sha256) of each, in order
@@ -193,10 +213,5 @@ class ExtractionSpool:
     def close(self) -> None:
         if not self._fh.closed:
             self._fh.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self._cleanup()  # removes the folder, once
 
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass

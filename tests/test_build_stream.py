@@ -37,3 +37,32 @@ def test_a_closed_build_leaves_no_temporary_folder():
     assert all(f.is_dir() for f in folders)
     result.close()
     assert not any(f.exists() for f in folders)
+
+
+def test_a_spool_folder_left_by_a_dead_process_is_removed_and_a_live_ones_kept(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"kg-spool-{int(done.stdout)}-abc"
+    live = tmp_path / f"kg-spool-{os.getppid()}-def"
+    for folder in (dead, live):
+        folder.mkdir()
+        (folder / "quads.nq").write_text("x", encoding="utf-8")
+    with QuadSpool(tmp_path) as spool:
+        assert spool.dir.parent == tmp_path
+        assert not dead.exists() and live.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name]
+
+
+def test_a_process_that_never_closes_its_spool_leaves_no_folder(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; from graph.spool import QuadSpool, ExtractionSpool; "
+            "s, e = QuadSpool(sys.argv[1]), ExtractionSpool(sys.argv[1]); s.add_graph('urn:g', ['<urn:s> <urn:p> <urn:o> .']); "
+            "print(s.dir.is_dir() and e.dir.is_dir())")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+    assert list(tmp_path.iterdir()) == []
