@@ -245,13 +245,9 @@ def markdown(run: dict) -> str:
 
 
 def _markers(lines: list[str], where: str) -> tuple[int, int]:
-    begins = [i for i, x in enumerate(lines) if x.startswith("<!-- BEGIN whole-build")]
-    ends = [i for i, x in enumerate(lines) if x.startswith("<!-- END whole-build")]
-    if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
-        raise ValueError(f"{where}: expected one '<!-- BEGIN whole-build' line and, after it, one "
-                         f"'<!-- END whole-build' line (found {len(begins)} and {len(ends)}); "
-                         "benchmarks.incremental writes only between them")
-    return begins[0], ends[0]
+    from benchmarks.perfdoc import _find_markers
+
+    return _find_markers(lines, where, name="whole-build", writer="benchmarks.incremental")
 
 
 def _blocks(lines: list[str]) -> dict[tuple[int, ...], str]:

@@ -235,13 +235,15 @@ def _markdown_serve(res: dict, L: list[str]) -> str:
     return "\n".join(L) + "\n"
 
 
-def _find_markers(lines: list[str], where: str) -> tuple[int, int]:
-    """The indices of the one BEGIN and the one END line; ValueError naming ``where`` otherwise."""
-    begins = [i for i, x in enumerate(lines) if x.startswith("<!-- BEGIN generated")]
-    ends = [i for i, x in enumerate(lines) if x.startswith("<!-- END generated")]
+def _find_markers(lines: list[str], where: str, name: str = "generated",
+                  writer: str = "the runner") -> tuple[int, int]:
+    """The indices of the one ``<!-- BEGIN name`` and the one ``<!-- END name`` line; ValueError naming
+    ``where`` (and the ``writer`` that writes only between them) otherwise."""
+    begins = [i for i, x in enumerate(lines) if x.startswith(f"<!-- BEGIN {name}")]
+    ends = [i for i, x in enumerate(lines) if x.startswith(f"<!-- END {name}")]
     if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
-        raise ValueError(f"{where}: expected one '<!-- BEGIN generated' line and, after it, one "
-                         f"'<!-- END generated' line (found {len(begins)} and {len(ends)}); the runner writes "
+        raise ValueError(f"{where}: expected one '<!-- BEGIN {name}' line and, after it, one "
+                         f"'<!-- END {name}' line (found {len(begins)} and {len(ends)}); {writer} writes "
                          "only between them")
     return begins[0], ends[0]
 

@@ -356,10 +356,6 @@ class ExtractionCache:
             self.counts = (extracted, reused)
             yield ex
 
-    def extract(self, docs: list[Document], lexicon, jobs: int = 1, progress=None) -> list[Extraction]:
-        """Every document's extraction, in order (see :meth:`iter_extract`)."""
-        return list(self.iter_extract(docs, lexicon, jobs=jobs, progress=progress))
-
     # ----------------------------------------------------------------------- the last build
 
     def previous(self) -> dict | None:
