@@ -333,7 +333,7 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
             from .validate_spool import validate_spool
 
             with stages.stage("validate"):  # on Oxigraph, batch by batch: pyshacl sees the entities, SPARQL the rest
-                report = validate_spool(result.spool, shapes or SHAPES_FILE)
+                report = validate_spool(result.spool, shapes or SHAPES_FILE, jobs=jobs)
             result.report = require_conformance(report)
         if store is not None and commit:
             store.commit(result.extractions.documents, result.facts)

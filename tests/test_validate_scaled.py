@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from conftest import ROOT
 from graph.namespaces import AKG, AKR, OA
+
+AKGSH = Namespace("https://w3id.org/alliance-kg/shapes#")
 from graph.shacl_sparql import UnsupportedShape
 from graph.validate import format_report, validate_dataset
 from graph.validate_scaled import validate_store_scaled
@@ -357,12 +359,12 @@ def _spool_of(ds: Dataset, rehome: bool = False):
 PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
 
 
-def _spool_report(ds: Dataset, rehome: bool, batch_quads: int = 60) -> str:
+def _spool_report(ds: Dataset, rehome: bool, batch_quads: int = 60, jobs: int = 1) -> str:
     from graph.validate_spool import validate_spool
 
     spool = _spool_of(ds, rehome)
     try:
-        return format_report(validate_spool(spool, batch_quads=batch_quads))
+        return format_report(validate_spool(spool, batch_quads=batch_quads, jobs=jobs))
     finally:
         spool.close()
 
@@ -376,6 +378,7 @@ def test_the_spool_validator_gives_the_same_report(built_ds, name, edit):
     assert _spool_report(ds, rehome=False) == old
     assert _spool_report(ds, rehome=True) == old
     assert _spool_report(ds, rehome=True, batch_quads=10**6) == old
+    assert _spool_report(ds, rehome=False, jobs=2) == old  # the batches checked by two forked processes
 
 
 def test_the_spool_validator_on_the_corpus_graph(built_ds):
@@ -414,3 +417,79 @@ def test_a_statement_whose_evidence_is_in_another_batch_loses_no_finding(built_d
     old = format_report(validate_dataset(ds))
     assert "Evidence has exactly one source document" in old
     assert _spool_report(ds, rehome=False, batch_quads=1) == old
+
+
+# --------------------------------------------------------------------------- what the global store holds
+
+
+def _global_of(ds: Dataset, shapes=None, batch_quads: int = 60):
+    """The report of the spool validator, and the global store it built (its quads, as text)."""
+    import graph.validate_spool as vs
+
+    made = []
+    real = vs._global_store
+
+    def keep(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    spool = _spool_of(ds)
+    try:
+        vs._global_store = keep
+        report = vs.validate_spool(spool, shapes if shapes is not None else vs.SHAPES_FILE, batch_quads=batch_quads)
+    finally:
+        vs._global_store = real
+        spool.close()
+    assert len(made) == 1
+    return format_report(report), {str(q) for q in made[0]}
+
+
+def test_the_global_store_holds_one_evidence_link_per_statement(built_ds):
+    report, quads = _global_of(built_ds)
+    assert report == ""
+    built_ds = _copy(built_ds)  # its triple patterns see every graph
+    statements = set(built_ds.subjects(RDF.type, AKG.Statement))
+    linked = [q for q in quads if q.split(" ")[1] == f"<{PROV_DERIVED}>"]
+    assert len(linked) == len(statements)
+    assert sum(1 for _ in built_ds.quads((None, PROV_DERIVED, None, None))) > len(statements)
+    # a document mentions an entity: one such link per entity is kept, of documents that are akg:Document
+    mentions = [q for q in quads if q.split(" ")[1] == f"<{AKG.mentions}>"]
+    mentioned = set(built_ds.objects(None, AKG.mentions))
+    assert len(mentions) == len(mentioned) < sum(1 for _ in built_ds.quads((None, AKG.mentions, None, None)))
+    # the inferred schema:mentions of the documents are read by no check: not in the store
+    assert not [q for q in quads if q.split(" ")[1] == "<https://schema.org/mentions>"]
+
+
+def test_links_a_shape_counts_are_all_kept(built_ds):
+    """A shape that counts a statement's evidence (sh:maxCount) needs every link: none is thinned."""
+    from graph.validate_load import load_shapes
+
+    shapes = load_shapes()
+    ps = next(o for o in shapes.objects(AKGSH.StatementShape, SH.property)
+              if shapes.value(o, SH.path) == PROV_DERIVED)
+    shapes.add((ps, SH.maxCount, Literal(1)))
+    ds = _copy(built_ds)
+    old = format_report(validate_dataset(ds, shapes=shapes)).replace(LEXICAL, CANONICAL)
+    assert "maxCount" in old
+    report, quads = _global_of(ds, shapes)
+    assert report == old
+    assert len([q for q in quads if q.split(" ")[1] == f"<{PROV_DERIVED}>"]) == sum(1 for _ in built_ds.quads((None, PROV_DERIVED, None, None)))
+
+
+def test_a_sparql_check_reading_any_triple_keeps_every_triple(built_ds):
+    from graph.validate_load import load_shapes
+
+    shapes = load_shapes()
+    check = BNode()
+    shapes.add((AKGSH.GraphIntegrityShape, SH.sparql, check))
+    shapes.add((check, RDF.type, SH.SPARQLConstraint))
+    shapes.add((check, SH.message, Literal("{?value} mentions too much.")))
+    shapes.add((check, SH.select, Literal(
+        "SELECT $this ?value WHERE { ?value ?p ?o . FILTER(?p = <https://schema.org/mentions>) "
+        "FILTER(?o = <https://w3id.org/alliance-kg/id/nato>) }")))
+    ds = _copy(built_ds)
+    old = format_report(validate_dataset(ds, shapes=shapes))
+    assert "mentions too much" in old
+    report, quads = _global_of(ds, shapes)
+    assert report == old
+    assert [q for q in quads if q.split(" ")[1] == "<https://schema.org/mentions>"]
