@@ -45,6 +45,7 @@ from .build_stream import StreamedRDF
 from .rdfio import write_atomic
 from .serialize import check_output_path, format_for, serialize  # noqa: F401
 from .spool import ExtractionSpool, QuadSpool
+from .staged import STAGED_FORMATS
 from .stages import Stages
 
 
@@ -76,6 +77,7 @@ class BuildResult:
     cache: object = None  #: the cache it was built with (graph.cache.ExtractionCache), or None
     stages: Stages = field(default_factory=Stages)  #: the time each stage took
     rdf: object = None  #: the streamed RDF stage (graph.build_stream.StreamedRDF), until reasoned
+    staged: object = None  #: the output file being written beside validation (graph.staged.StagedWrite), or None
     _dataset: Dataset | None = None
 
     @property
@@ -87,7 +89,10 @@ class BuildResult:
         return self._dataset
 
     def close(self) -> None:
-        """Remove the build's temporary files (its spools); the summary and reports stay."""
+        """Remove the build's temporary files (its spools, a staged output not committed); the summary
+        and reports stay."""
+        if self.staged is not None:
+            self.staged.abort()
         self.spool.close()
         self.extractions.close()
 
@@ -286,7 +291,8 @@ def _rdf(onto: Graph, docs: list[Document], index: MergeIndex, kept: ExtractionS
 def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = True, validate: bool = True,
                 shapes: str | Path | None = None, progress=None, jobs: int | None = 1, warn=None,
                 cache: str | Path | None = None, refresh: bool = False, commit: bool = True,
-                lock_wait: float | None = None, stages: Stages | None = None) -> BuildResult:
+                lock_wait: float | None = None, stages: Stages | None = None,
+                write_beside: str | Path | None = None) -> BuildResult:
     """The whole build as ``kg build`` runs it: read the corpus folder(s), extract, write the RDF
     dataset, add the OWL-RL inferences and check the SHACL shapes. ``warn`` is told about the files
     of the corpus that are skipped (:func:`graph.corpus.find_documents`). ``jobs`` processes extract
@@ -301,6 +307,10 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
 
     Raises ``graph.validate.ValidationFailed`` (its ``report`` lists the violations) when the graph does
     not conform, so that callers write nothing.
+
+    ``write_beside``: an output file (Turtle, N-Triples or N-Quads) to write in a forked process while
+    the graph is validated, when more than one job runs; ``result.staged`` then holds it, for
+    :func:`graph.publish.publish` to put in place once the graph conforms (it is dropped otherwise).
 
     >>> result = build_graph("corpus")                   # doctest: +SKIP
     >>> result.summary.inferred, result.report.conforms  # doctest: +SKIP
@@ -332,9 +342,20 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
             from .validate import SHAPES_FILE, require_conformance
             from .validate_spool import validate_spool
 
-            with stages.stage("validate"):  # on Oxigraph, batch by batch: pyshacl sees the entities, SPARQL the rest
-                report = validate_spool(result.spool, shapes or SHAPES_FILE, jobs=jobs)
-            result.report = require_conformance(report)
+            if write_beside is not None and jobs > 1 and format_for(write_beside) in STAGED_FORMATS:
+                from .serialize import spool_writer
+                from .staged import StagedWrite
+
+                result.staged = StagedWrite(write_beside, spool_writer(result.spool.finish(), format_for(write_beside)))
+            try:
+                with stages.stage("validate"):  # on Oxigraph, batch by batch: pyshacl sees the entities, SPARQL the rest
+                    report = validate_spool(result.spool, shapes or SHAPES_FILE, jobs=jobs)
+                result.report = require_conformance(report)
+            except BaseException:
+                if result.staged is not None:
+                    result.staged.abort()
+                    result.staged = None
+                raise
         if store is not None and commit:
             store.commit(result.extractions.documents, result.facts)
     return result

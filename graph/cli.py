@@ -96,7 +96,7 @@ def build(
                 held.enter_context(output_lock(target))  # one build writes this file at a time
             return build_graph(corpus, ontology or ONTOLOGY_FILE, reason=reason, validate=validate, shapes=shapes,
                                jobs=jobs, warn=_warn, cache=cache_dir,
-                               refresh=no_cache, commit=False, stages=stages)
+                               refresh=no_cache, commit=False, stages=stages, write_beside=target)
 
         try:
             done = publish(make, out=out, where=where)

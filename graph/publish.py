@@ -206,7 +206,13 @@ def publish(result, out: str | Path | None = None, where: StoreOptions | None = 
         if written is not None:
             report.graphs, report.dropped = written["graphs"], written["dropped"]
         if out is not None:
-            with stages.stage("write"):
-                write_built(built, out)
+            with stages.stage("write"):  # (a file written beside validation: the wait for it, and the rename)
+                staged, built.staged = built.staged, None
+                if staged is not None and staged.path == out:
+                    staged.commit()
+                else:
+                    if staged is not None:
+                        staged.abort()
+                    write_built(built, out)
     return report
 

@@ -171,7 +171,7 @@ def _built(n_graphs: int = 2) -> SimpleNamespace:
     spool = QuadSpool()
     for i in range(n_graphs):
         spool.add_graph(f"{GRAPH_NS}doc/d{i}", [f"<urn:s{i}> <urn:p> <urn:o> ."])
-    return SimpleNamespace(spool=spool, summary=None, report=None, stages=Stages())
+    return SimpleNamespace(spool=spool, summary=None, report=None, stages=Stages(), staged=None)
 
 
 def test_publish_writes_a_file_and_a_store(tmp_path):
