@@ -493,3 +493,18 @@ def test_a_sparql_check_reading_any_triple_keeps_every_triple(built_ds):
     report, quads = _global_of(ds, shapes)
     assert report == old
     assert [q for q in quads if q.split(" ")[1] == "<https://schema.org/mentions>"]
+
+
+def test_a_blank_node_in_a_document_graph_is_validated_on_one_store(built_ds, monkeypatch):
+    """The batches assume no blank node in the documents' graphs (read in their text): one there sends
+    the spool to the one-store validator, whose report is pyshacl's."""
+    import graph.validate_spool as vs
+
+    ds = _copy(built_ds)
+    _blank_selector(ds)
+    old = format_report(validate_dataset(ds)).replace(LEXICAL, CANONICAL)
+    calls = []
+    real = vs.validate_store_scaled
+    monkeypatch.setattr(vs, "validate_store_scaled", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert _spool_report(ds, rehome=True) == old
+    assert calls == [1]
