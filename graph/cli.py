@@ -62,8 +62,9 @@ def build(
     validate: bool = typer.Option(True, "--validate/--no-validate", help="Check the SHACL shapes; write nothing on a violation."),
     shapes: Optional[Path] = typer.Option(None, "--shapes", help="SHACL shapes file (default: ontology/shapes.ttl)."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1,
-                                       help="Extract in this many processes (default: the number of cores; "
-                                            "the output is the same for any number)."),
+                                       help="Extract and validate in this many processes, and above one write the file "
+                                            "beside validation (default: the number of cores; the output is the "
+                                            "same for any number)."),
     no_cache: bool = typer.Option(False, "--no-cache",
                                   help="Read every document again (the cache beside the output is written anew)."),
     where: StoreOptions = None,
