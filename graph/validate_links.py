@@ -35,7 +35,7 @@ _ALLOWED = {RDF.type, SH.path, SH.minCount, SH["class"], SH.message, SH.severity
             SH.order, SH.group}
 
 
-def _closure(shapes: Graph, roots) -> set:
+def reachable(shapes: Graph, roots) -> set:
     """The nodes reachable from ``roots`` in the shapes (lists and nested shapes included)."""
     seen, todo = set(), list(roots)
     while todo:
@@ -138,7 +138,7 @@ def thinned(shapes: Graph, roots, sparql_checks, pred: URIRef, forward: bool) ->
     """The classes a kept link's far end must have, when the links of ``pred`` may be thinned to one per
     shared node for the shapes reachable from ``roots`` and the SPARQL checks (see the module's text);
     None when every link must be kept."""
-    found = _in_shapes(shapes, _closure(shapes, roots), pred, forward)
+    found = _in_shapes(shapes, reachable(shapes, roots), pred, forward)
     if found is None:
         return None
     try:

@@ -41,7 +41,7 @@ from .validate_load import SHAPES_FILE
 from .validate_report import Finding, ValidationReport, _node_shape, findings_from
 from .validate_scaled import (HEAVY_CLASSES, _bound, _subclasses, compiled_rows, entity_graph, findings_of_rows,
                               split_shapes, validate_store_scaled)
-from .validate_links import _closure, sparql_reads, thinned
+from .validate_links import reachable, sparql_reads, thinned
 from .validate_sparql import run_sparql_checks, split_sparql_checks
 from .validate_store_terms import StoreDescriber
 
@@ -111,17 +111,7 @@ def _text(spool, graphs) -> bytes:
 
 def _objects_of(shapes: Graph, roots) -> set:
     """Every IRI reachable from ``roots`` in the shapes (paths' predicates among them)."""
-    seen, todo, out = set(), list(roots), set()
-    while todo:
-        node = todo.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for _p, o in shapes.predicate_objects(node):
-            if isinstance(o, URIRef):
-                out.add(o)
-            todo.append(o)
-    return out
+    return {o for n in reachable(shapes, roots) for o in shapes.objects(n) if isinstance(o, URIRef)}
 
 
 def _target_patterns(shapes: Graph, shape, subclasses) -> list[str]:
@@ -158,8 +148,8 @@ class _Plan:
         # the links the global checks read: a statement's evidence (forward), and the predicates global
         # paths follow backwards (a document's akg:mentions); each with the classes that let it be thinned
         self.derived = thinned(core, roots, sparql_checks, PROV.wasDerivedFrom, forward=True)
-        backwards = {p for n in _closure(core, roots) for x in core.objects(n, SH.inversePath)
-                     for p in _objects_of(core, [x]) | ({x} if isinstance(x, URIRef) else set())}
+        backwards = {p for n in reachable(core, roots) for x in core.objects(n, SH.inversePath)
+                     for p in reachable(core, [x]) if isinstance(p, URIRef)}
         self.backwards = {p: thinned(core, roots, sparql_checks, p, forward=False) for p in sorted(backwards, key=str)}
         thin = {p for p, classes in self.backwards.items() if classes is not None}
         self.kept_preds = _values((_objects_of(core, roots) | {RDF.type}) - thin)
