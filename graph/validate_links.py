@@ -27,6 +27,8 @@ same findings as all of them, provided every link whose far end lacks one of tho
 
 from __future__ import annotations
 
+import functools
+
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import RDF, SH
 
@@ -82,6 +84,15 @@ def _in_shapes(shapes: Graph, nodes: set, pred: URIRef, forward: bool) -> tuple 
     return tuple(sorted(classes))
 
 
+@functools.lru_cache(maxsize=64)
+def _algebra(select: str):
+    """rdflib's algebra of a query, parsed once per text (each check is read for several predicates)."""
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    return translateQuery(parseQuery(select)).algebra
+
+
 def _walk(node, skip=("_vars", "PV")):
     from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, SequencePath
 
@@ -112,10 +123,7 @@ def existential_in_sparql(select: str, pred: URIRef, forward: bool) -> bool:
     >>> existential_in_sparql("SELECT ?s WHERE { ?s <urn:p>+ ?e }", URIRef("urn:p"), True)
     False
     """
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    algebra = translateQuery(parseQuery(select)).algebra
+    algebra = _algebra(select)
     selected = set(algebra.get("PV") or ())
     nodes = list(_walk(algebra))
     uses = sum(1 for n in nodes if isinstance(n, URIRef) and n == pred)
@@ -163,13 +171,10 @@ def sparql_reads(selects) -> tuple[set, set] | None:
     >>> sparql_reads(["SELECT ?s WHERE { { ?st <urn:p> ?p } UNION { ?s ?p ?o } }"]) is None
     True
     """
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery
-
     names, binders = set(), set()
     unsafe = {"Union", "LeftJoin", "Minus", "ToMultiSet", "values", "Graph"}
     for select in selects:
-        nodes = list(_walk(translateQuery(parseQuery(select)).algebra))
+        nodes = list(_walk(_algebra(select)))
         names |= {n for n in nodes if isinstance(n, URIRef)}
         triples = [tuple(t) for n in nodes if isinstance(n, dict) and "triples" in n
                    for t in n["triples"]]

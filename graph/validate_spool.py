@@ -202,19 +202,12 @@ class _GlobalDescriber(StoreDescriber):
             self.store.load(links + quotes.serialize(format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.N_TRIPLES)
 
 
-def _global_store(spool, graphs: list[str], extra_quads: int, read: tuple[set, set] | None):
+def _global_store(spool, graphs: list[str], extra_quads: int, wanted: set[str] | None):
     """The global graphs in a store (on disk above :data:`GLOBAL_IN_MEMORY_QUADS` with the copies
-    ``extra_quads``). With ``read`` (the predicates the checks and descriptions name, and those whose
-    objects a SPARQL check uses as predicates), only the triples whose predicate is one of those or such
-    an object: no check sees the others (the inferred ``schema:mentions`` of every document, say)."""
+    ``extra_quads``). With ``wanted`` (predicates as N-Triples text), only the triples whose predicate is
+    one of those: no check sees the others (the inferred ``schema:mentions`` of every document, say)."""
     import pyoxigraph as ox
 
-    wanted = None
-    if read is not None:
-        wanted = {_iri(p) for p in read[0]}
-        binders = {_iri(p) for p in read[1]}
-        for g in graphs:  # the predicates a SPARQL check reads through a variable
-            wanted |= {line[:-2].split(" ", 2)[2] for line in spool.graph_lines(g) if line.split(" ", 2)[1] in binders}
     path = spool.dir / "validate-global.nq"
     size = 0
     with open(path, "w", encoding="utf-8") as fh:
@@ -231,18 +224,23 @@ def _global_store(spool, graphs: list[str], extra_quads: int, read: tuple[set, s
     return store
 
 
-def _schema_store(spool, graphs: list[str]):
+def _schema_store(spool, graphs: list[str], binders: set[str]):
     """The ``rdfs:subClassOf`` and ``rdfs:label`` triples of the global graphs, in a small store: what
-    splitting the shapes and describing the batches' findings read before the global store exists."""
+    splitting the shapes and describing the batches' findings read before the global store exists; and,
+    read in the same pass, the objects of the predicates ``binders`` (the predicates a SPARQL check
+    reads through a variable)."""
     import pyoxigraph as ox
 
     wanted = (f" {_iri(RDFS.subClassOf)} ", f" {_iri(RDFS.label)} ")
-    store = ox.Store()
+    store, bound = ox.Store(), set()
     for g in graphs:
-        lines = [line for line in spool.graph_lines(g) if any(w in line for w in wanted)]
+        lines = spool.graph_lines(g)
+        if binders:
+            bound |= {line[:-2].split(" ", 2)[2] for line in lines if line.split(" ", 2)[1] in binders}
+        lines = [line for line in lines if any(w in line for w in wanted)]
         if lines:
             store.load("\n".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    return store
+    return store, bound
 
 
 # --------------------------------------------------------------------------- one batch
@@ -361,8 +359,14 @@ def _batched(spool, shapes: Graph, name: str, batch_quads: int, jobs: int = 1) -
 
     docs = [g for g in spool.graphs() if g.startswith(DOC_GRAPH_PREFIX)]
     shared = [g for g in spool.graphs() if not g.startswith(DOC_GRAPH_PREFIX)]
-    schema = _schema_store(spool, shared)
     core, sparql_checks = split_sparql_checks(shapes)
+    # the predicates some check or description can read (None: any); the global store holds no others
+    reads = sparql_reads([c.select for c in sparql_checks])
+    schema, bound = _schema_store(spool, shared, {_iri(p) for p in reads[1]} if reads is not None else set())
+    wanted = None
+    if reads is not None:
+        named = {t for triple in shapes for t in triple if isinstance(t, URIRef)}
+        wanted = {_iri(p) for p in reads[0] | named | {RDF.type, RDFS.subClassOf, *_DESCRIBED}} | bound
     subclasses = _subclasses(schema)
     plan = _Plan(core, shapes, subclasses, sparql_checks)
     data = Graph()
@@ -390,11 +394,7 @@ def _batched(spool, shapes: Graph, name: str, batch_quads: int, jobs: int = 1) -
             copies.append(kept.text(result["props"]))
     finally:
         _CONTEXT.clear()
-    reads = sparql_reads([c.select for c in sparql_checks])
-    if reads is not None:
-        named = {t for triple in shapes for t in triple if isinstance(t, URIRef)}
-        reads = (reads[0] | named | {RDF.type, RDFS.subClassOf, *_DESCRIBED}, reads[1])
-    store = _global_store(spool, shared, sum(c.count(b"\n") + 1 for c in copies), reads)
+    store = _global_store(spool, shared, sum(c.count(b"\n") + 1 for c in copies), wanted)
     # the global nodes with triples that some check or description reads (not, say, schema:mentions)
     read = f"{plan.local_preds} {plan.global_preds} {_values(_DESCRIBED)}"
     global_subjects = _hashes(store, f"SELECT DISTINCT ?s WHERE {{ VALUES ?p {{ {read} }} ?s ?p ?o }}")
