@@ -6,7 +6,10 @@ Reasoning follows :mod:`graph.reason` exactly, fed differently: a document's own
 reasoner would see are its node's type and its links to entities (every other subject of a document
 graph is a statement, evidence or selector node, which the reasoner skips); of those, the triples of
 a property with nothing but ``rdfs:subPropertyOf`` axioms (``akg:mentions``) are turned into their
-inferences right there, document by document, and only the rest is kept for owlrl.
+inferences right there, document by document, and only the rest is kept for owlrl. Those inferences
+(a document's ``schema:mentions``: most of the inferred graph) go to the spool at once, not kept in
+memory; the closure's later inferences about a document node are checked against them, so the
+inferred graph still holds each triple once.
 
 >>> from graph.corpus import parse_document
 >>> from graph.extract import extract_document
@@ -78,7 +81,9 @@ class StreamedRDF:
         self.spool, self.ontology = spool, ontology
         self.shared: dict[tuple[str, str, str], None] = {}  #: the entities graph, each triple once, in order
         self.fed = Graph()  #: document triples the reasoner sees (the documents' types and links)
-        self.inferred: dict[tuple[str, str, str], None] = {}
+        self.inferred: dict[tuple[str, str, str], None] = {}  #: the closure's inferences
+        self.streamed = 0  #: inferences about documents already in the spool (see :meth:`_feed_document`)
+        self._streamed_about: set[str] = set()  #: the document nodes they are about
         self.stated = _Stated(self.shared, self.fed)
         self.evidence = 0
         self.quads = spool.add_graph(str(ONTOLOGY_GRAPH), ontology_lines(ontology))
@@ -120,8 +125,10 @@ class StreamedRDF:
         else:
             for t in rest:
                 self.fed.add(t)
-        for t in found:
-            self.inferred[(t[0].n3(), t[1].n3(), t[2].n3())] = None
+        if found:  # every one about this document's node: spooled now, each once
+            lines = dict.fromkeys(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in found)
+            self.streamed += self.spool.add_graph(str(INFERRED_GRAPH), lines)
+            self._streamed_about.add(d)
         self.stated.doc = set()
 
     def _fed_entities(self) -> Graph:
@@ -147,10 +154,16 @@ class StreamedRDF:
         return self.quads
 
     def reason(self) -> int:
-        """Run the reasoner over what it was fed and spool the inferred graph; return its size."""
+        """Run the reasoner over what it was fed and spool the rest of the inferred graph; return the
+        inferred graph's size."""
         for s, p, o in self.reasoner.closure(self._fed_entities(), self.stated):
             self.inferred[(s.n3(), p.n3(), o.n3())] = None
-        return self.spool.add_graph(str(INFERRED_GRAPH), (f"{s} {p} {o} ." for s, p, o in self.inferred))
+        if any(s in self._streamed_about for s, _, _ in self.inferred):  # rare: about a document node
+            spooled = set(self.spool.iter_graph_lines(str(INFERRED_GRAPH)))
+            lines = (line for line in (f"{s} {p} {o} ." for s, p, o in self.inferred) if line not in spooled)
+        else:
+            lines = (f"{s} {p} {o} ." for s, p, o in self.inferred)
+        return self.streamed + self.spool.add_graph(str(INFERRED_GRAPH), lines)
 
 
 __all__ = ["StreamedRDF", "load_ontology_graph", "ontology_lines", "LITERAL_PROPS"]

@@ -111,6 +111,17 @@ class QuadSpool:
         cut = len(graph) + 4  # " <graph> ."
         return [line[:-cut] + "." for line in self._read(graph)]
 
+    def iter_graph_lines(self, graph: str) -> Iterator[str]:
+        """One graph's triples as N-Triples lines, like :meth:`graph_lines`, read one written piece at a
+        time (a graph written in many pieces, the inferred one, is never in memory whole)."""
+        self.finish()
+        cut = len(graph) + 4
+        with open(self.path, "rb") as fh:
+            for offset, size, _ in list(self._index.get(graph, ())):
+                fh.seek(offset)
+                for line in nt_lines(fh.read(size).decode("utf-8")):
+                    yield line[:-cut] + "."
+
     def graph_ntriples(self) -> Iterator[tuple[str, bytes]]:
         """``(graph IRI, sorted N-Triples bytes)`` per graph, in IRI order: one graph in memory at a time."""
         for g in self.graphs():

@@ -213,10 +213,10 @@ def _global_store(spool, graphs: list[str], extra_quads: int, wanted: set[str] |
     with open(path, "w", encoding="utf-8") as fh:
         for g in graphs:
             suffix = f" {_iri(g)} .\n"
-            lines = [line[:-1].rstrip() + suffix for line in spool.graph_lines(g)
-                     if wanted is None or line.split(" ", 2)[1] in wanted]
-            fh.writelines(lines)
-            size += len(lines)
+            for line in spool.iter_graph_lines(g):
+                if wanted is None or line.split(" ", 2)[1] in wanted:
+                    fh.write(line[:-1].rstrip() + suffix)
+                    size += 1
     in_memory = size + extra_quads <= GLOBAL_IN_MEMORY_QUADS
     store = ox.Store() if in_memory else ox.Store(str(spool.dir / "validate-global"))
     store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
@@ -234,10 +234,12 @@ def _schema_store(spool, graphs: list[str], binders: set[str]):
     wanted = (f" {_iri(RDFS.subClassOf)} ", f" {_iri(RDFS.label)} ")
     store, bound = ox.Store(), set()
     for g in graphs:
-        lines = spool.graph_lines(g)
-        if binders:
-            bound |= {line[:-2].split(" ", 2)[2] for line in lines if line.split(" ", 2)[1] in binders}
-        lines = [line for line in lines if any(w in line for w in wanted)]
+        lines = []
+        for line in spool.iter_graph_lines(g):
+            if binders and line.split(" ", 2)[1] in binders:
+                bound.add(line[:-2].split(" ", 2)[2])
+            if any(w in line for w in wanted):
+                lines.append(line)
         if lines:
             store.load("\n".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
     return store, bound
