@@ -66,3 +66,44 @@ def test_a_process_that_never_closes_its_spool_leaves_no_folder(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_documents_streamed_inferences_and_the_closures_are_written_once(monkeypatch):
+    """A document's shortcut inferences go to the spool as the document is made; when the closure later
+    infers the same triple about the document node (here through a second property, one with an inverse,
+    that is also a sub-property of schema:mentions), the inferred graph still holds it once, and holds
+    what the reasoner infers from the same triples."""
+    from types import SimpleNamespace
+
+    from rdflib import Graph, URIRef
+
+    import graph.build_stream as bs
+    from graph.build import load_ontology
+    from graph.namespaces import AKG, AKR, INFERRED_GRAPH, SCHEMA
+    from graph.quads import DocumentQuads
+    from graph.reason import infer
+
+    onto = load_ontology()
+    onto.parse(data=f"""
+        <{AKG}cites> a <http://www.w3.org/2002/07/owl#ObjectProperty> ;
+            <http://www.w3.org/2000/01/rdf-schema#subPropertyOf> <{SCHEMA}mentions> ;
+            <http://www.w3.org/2002/07/owl#inverseOf> <{AKG}citedBy> .
+        <{AKG}citedBy> a <http://www.w3.org/2002/07/owl#ObjectProperty> .
+    """, format="turtle")
+    d, x, y = (URIRef(AKR[n]) for n in ("doc-a", "germany", "turkey"))
+    triples = [(d, URIRef(f"{bs.RDF.type}"), AKG.Document), (d, AKG.mentions, x), (d, AKG.mentions, y), (d, AKG.cites, x)]
+    dq = DocumentQuads(graph="urn:g:a", document=d.n3(), lines=[f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples])
+    monkeypatch.setattr(bs, "document_quads", lambda ex, entities, graph: dq)
+    with QuadSpool() as spool:
+        rdf = bs.StreamedRDF(spool, onto)
+        rdf.add_document(SimpleNamespace(doc=SimpleNamespace(path="a.md")), {})
+        assert rdf.streamed == 2  # d schema:mentions x, d schema:mentions y
+        rdf.finish()
+        n = rdf.reason()
+        lines = spool.graph_lines(str(INFERRED_GRAPH))
+    assert n == len(lines) == len(set(lines))
+    assert lines.count(f"{d.n3()} {SCHEMA.mentions.n3()} {x.n3()} .") == 1
+    data = Graph()
+    for t in triples:
+        data.add(t)
+    assert sorted(lines) == sorted(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in infer(data, onto))
