@@ -63,14 +63,14 @@ class _Stated:
     """``triple in _Stated(...)``: is an rdflib triple stated by the build (in the entities graph, or
     among the document triples kept for the reasoner, or in the current document)."""
 
-    def __init__(self, shared: dict, fed: Graph):
+    def __init__(self, shared: dict, fed: dict):
         self.shared, self.fed = shared, fed
         self.doc: set = set()
 
     def __contains__(self, triple) -> bool:
         s, p, o = triple
         key = (s.n3(), p.n3(), o.n3())
-        return key in self.shared or triple in self.fed or key in self.doc
+        return key in self.shared or key in self.fed or key in self.doc
 
 
 class StreamedRDF:
@@ -80,7 +80,7 @@ class StreamedRDF:
     def __init__(self, spool: QuadSpool, ontology: Graph, reason: bool = True):
         self.spool, self.ontology = spool, ontology
         self.shared: dict[tuple[str, str, str], None] = {}  #: the entities graph, each triple once, in order
-        self.fed = Graph()  #: document triples the reasoner sees (the documents' types and links)
+        self.fed: dict[tuple[str, str, str], None] = {}  #: document triples the reasoner sees (types and links)
         self.inferred: dict[tuple[str, str, str], None] = {}  #: the closure's inferences
         self.streamed = 0  #: inferences about documents already in the spool (see :meth:`_feed_document`)
         self._streamed_about: set[str] = set()  #: the document nodes they are about
@@ -115,16 +115,14 @@ class StreamedRDF:
             o = o[:-2]  # " ."
             if not o.startswith("<") or (p != _TYPE and p not in self._props):
                 continue
-            triple = (_term(s), _term(p), _term(o))
             if p in self._shortcut:
-                found.extend(self.reasoner.shortcut(*triple, self.stated))
+                found.extend(self.reasoner.shortcut(_term(s), _term(p), _term(o), self.stated))
             else:
-                rest.append(triple)
-        if len(rest) == 1 and rest[0][1] == RDF.type:  # the document's type alone: known per class
-            found.extend(self.reasoner.typed_only(rest[0][0], rest[0][2], self.stated))
+                rest.append((s, p, o))
+        if len(rest) == 1 and rest[0][1] == _TYPE:  # the document's type alone: known per class
+            found.extend(self.reasoner.typed_only(_term(rest[0][0]), _term(rest[0][2]), self.stated))
         else:
-            for t in rest:
-                self.fed.add(t)
+            self.fed.update(dict.fromkeys(rest))
         if found:  # every one about this document's node: spooled now, each once
             lines = dict.fromkeys(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in found)
             self.streamed += self.spool.add_graph(str(INFERRED_GRAPH), lines)
@@ -139,8 +137,8 @@ class StreamedRDF:
         skipped_types = {t.n3() for t in SKIPPED_TYPES}
         skipped = {s for s, p, o in self.shared if p == _TYPE and o in skipped_types}
         fed = Graph()
-        for t in self.fed:
-            fed.add(t)
+        for s, p, o in self.fed:
+            fed.add((_term(s), _term(p), _term(o)))
         for s, p, o in self.shared:
             if s in skipped or not o.startswith("<") or (p != _TYPE and p not in self._props):
                 continue

@@ -235,7 +235,8 @@ class Reasoner:
             keep = o in self.classes
         else:
             keep = p in self.props and not isinstance(o, Literal) and s != o
-        return keep and (s, p, o) not in asserted and (s, p, o) not in self.ontology
+        # (no need to look in the ontology: every triple of it has a subject in self.terms)
+        return keep and (s, p, o) not in asserted
 
     def shortcut(self, s, p, o, asserted) -> list:
         """The wanted inferences of a triple whose property is in :attr:`shortcuts` (none otherwise)."""
