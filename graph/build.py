@@ -226,7 +226,10 @@ def iter_extract(docs: list[Document], lexicon, jobs: int = 1, progress=None, do
 
 
 def _build_dataset(docs: list[Document], ontology: str | Path, progress, jobs: int, cache,
-                   stages: Stages, reason: bool = False) -> BuildResult:
+                   stages: Stages, reason: bool = False, fork: bool = False) -> BuildResult:
+    """Extract, then the RDF stage; with ``reason`` and ``fork`` (where the platform forks) the RDF and
+    reasoning stages run in a forked process (:mod:`graph.build_child`) and the result comes back
+    reasoned (its ``rdf`` None)."""
     with stages.stage("extract", total=len(docs)) as advance:
         def tick(doc):
             advance(doc)
@@ -234,6 +237,19 @@ def _build_dataset(docs: list[Document], ontology: str | Path, progress, jobs: i
                 progress(doc)
 
         onto, index, kept = _extract(docs, ontology, tick, jobs, cache)
+    if reason and fork:
+        from .build_child import forking, run_forked
+
+        if forking():
+            spool = QuadSpool()
+            try:
+                summary, facts = run_forked(lambda: _rdf(onto, docs, index, kept, True, spool),
+                                            lambda result: result.rdf.reason(), spool, kept.flush, stages)
+            except BaseException:
+                spool.close()
+                kept.close()
+                raise
+            return BuildResult(spool=spool, summary=summary, extractions=kept, facts=facts, stages=stages)
     with stages.stage("merge and RDF"):
         result = _rdf(onto, docs, index, kept, reason)
     result.stages = stages
@@ -260,11 +276,12 @@ def _extract(docs: list[Document], ontology: str | Path, progress, jobs: int, ca
     return onto, index, kept
 
 
-def _rdf(onto: Graph, docs: list[Document], index: MergeIndex, kept: ExtractionSpool, reason: bool) -> BuildResult:
+def _rdf(onto: Graph, docs: list[Document], index: MergeIndex, kept: ExtractionSpool, reason: bool,
+         spool: QuadSpool | None = None) -> BuildResult:
     entities = index.entities
     summary = Summary(documents=len(docs))
     summary.conflicts = index.resolve()
-    spool = QuadSpool()
+    spool = spool if spool is not None else QuadSpool()
     rdf = StreamedRDF(spool, onto, reason=reason)
     seen_entities: set[str] = set()
     facts: dict[tuple[str, str, str], tuple[str, str]] = {}
@@ -330,11 +347,11 @@ def build_graph(corpus, ontology: str | Path = ONTOLOGY_FILE, *, reason: bool = 
         docs = read_corpus(corpus, warn=warn)
     with gc_paused(), (store.lock(lock_wait) if store is not None else nullcontext()):
         jobs = jobs or default_jobs(len(docs))  # None: one process per core (one for a small corpus)
-        with gc_paused():
-            result = _build_dataset(docs, ontology, progress, jobs, store, stages, reason=reason)
+        with gc_paused():  # RDF and reasoning in a forked process: what they allocate is not kept
+            result = _build_dataset(docs, ontology, progress, jobs, store, stages, reason=reason, fork=True)
         if store is not None:
             result.cache, result.changes = store, store.changes(result.extractions.documents, result.facts)
-        if reason:
+        if reason and result.rdf is not None:  # not reasoned yet (no fork on this platform)
             with stages.stage("reason"):
                 result.summary.inferred = result.rdf.reason()
             result.rdf = None

@@ -18,6 +18,7 @@ API, an rdflib ``Dataset`` made on demand (:meth:`QuadSpool.dataset`).
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -70,12 +71,17 @@ class QuadSpool:
         """Append N-Triples ``lines`` (each ending in `` .``, no newline) as quads of ``graph``; the caller
         gives each triple of a graph once. Returns the number of lines written."""
         suffix = " <" + graph + "> .\n"
-        data = "".join(line[:-1].rstrip() + suffix for line in lines).encode("utf-8")
-        n = data.count(b"\n")
-        if n:
-            offset = self._fh.tell()
+        offset, size, n = self._fh.tell(), 0, 0
+        lines = iter(lines)
+        while True:  # in pieces: the entities graph of a large corpus is hundreds of MB as one string
+            data = "".join(line[:-1].rstrip() + suffix for line in itertools.islice(lines, 8192)).encode("utf-8")
+            if not data:
+                break
             self._fh.write(data)
-            self._index.setdefault(graph, []).append((offset, len(data), n))
+            size += len(data)
+            n += data.count(b"\n")
+        if n:
+            self._index.setdefault(graph, []).append((offset, size, n))
             self._quads += n
         return n
 
@@ -209,6 +215,10 @@ class ExtractionSpool:
 
         pickle.dump(ex, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
         self.documents.append((ex.doc.path, ex.doc.sha256))
+
+    def flush(self) -> None:
+        """Write what is buffered to the file (before a fork: a child never writes it again)."""
+        self._fh.flush()
 
     def __len__(self) -> int:
         return len(self.documents)
