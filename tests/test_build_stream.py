@@ -107,3 +107,50 @@ def test_a_documents_streamed_inferences_and_the_closures_are_written_once(monke
     for t in triples:
         data.add(t)
     assert sorted(lines) == sorted(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in infer(data, onto))
+
+
+def test_the_rdf_and_reasoning_process_killed_is_a_one_line_error_and_leaves_no_spool(monkeypatch, tmp_path):
+    import os
+    import signal
+    import tempfile
+
+    import graph.build as build
+    from graph.build_child import StageProcessDied
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(build, "_rdf", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+    with pytest.raises(StageProcessDied, match=r"^the build's RDF and reasoning process ended without an answer "
+                                               r"\(exit code -9\); nothing was written$"):
+        build_graph(CORPUS, validate=False)
+    assert list(tmp_path.iterdir()) == []  # neither spool left
+
+
+def test_an_error_in_the_forked_stages_is_raised_as_itself(monkeypatch):
+    from graph.reason import Reasoner, ReasoningError
+
+    def closure(self, fed, asserted):
+        raise ReasoningError("the data contradict the ontology: a test")
+
+    monkeypatch.setattr(Reasoner, "closure", closure)
+    with pytest.raises(ReasoningError, match="^the data contradict the ontology: a test$"):
+        build_graph(CORPUS, validate=False)
+
+
+def test_the_forked_stages_give_what_the_same_stages_give_in_process(monkeypatch):
+    import graph.build_child as child
+
+    forked = build_graph(CORPUS)
+    monkeypatch.setattr(child, "forking", lambda: False)
+    here = build_graph(CORPUS)
+    try:
+        assert forked.summary == here.summary and forked.facts == here.facts
+        assert list(forked.stages.timings)[:3] == list(here.stages.timings)[:3] == ["read", "extract", "merge and RDF"]
+        assert "reason" in forked.stages.timings and "reason" in here.stages.timings
+        assert list(forked.spool.graph_ntriples()) == list(here.spool.graph_ntriples())
+        assert len(forked.spool) == len(here.spool)
+        forked.spool.add_graph("urn:g:after", ["<urn:s> <urn:p> <urn:o> ."])  # the parent writes after the child's quads
+        assert forked.spool.graph_lines("urn:g:after") == ["<urn:s> <urn:p> <urn:o> ."]
+        assert len(forked.spool.dataset()) == len(here.spool.dataset()) + 1
+    finally:
+        forked.close()
+        here.close()
