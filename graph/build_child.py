@@ -40,8 +40,10 @@ def run_forked(make: Callable, reason: Callable, spool, flush: Callable[[], None
     """Run ``make()`` (the RDF stage: returns a build result written into ``spool``) and, on its result,
     ``reason(result)`` (returns the number of inferences, spooled) in one forked process, timed as the
     stages ``merge and RDF`` and ``reason`` of ``stages``; ``flush`` empties every write buffer the child
-    inherits. Returns the result (without its ``rdf``) with ``summary.inferred`` set, as if both had
-    run here. An error of the child is raised here, as the same type when it is a KGError.
+    inherits. Returns ``(summary, facts)`` of the result, ``summary.inferred`` set, and leaves ``spool``
+    as if both had run here. An error of the child is raised here, as the same type when it is a
+    KGError (a RuntimeError naming the exception otherwise); a child that dies raises
+    :class:`StageProcessDied`.
     """
     import multiprocessing
 

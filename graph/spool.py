@@ -1,6 +1,7 @@
 """The quad spool: a build's named graphs written to a temporary N-Quads file as they are made, so
-that no stage holds the whole graph in memory. Each graph is written in one piece and indexed by
-its offsets, so a graph can be read back alone and the graphs in IRI order.
+that no stage holds the whole graph in memory. Each graph is written in one or more pieces (a
+document's graph in one; the inferred graph a piece per document and one for the rest), indexed by
+their offsets, so a graph can be read back alone and the graphs in IRI order.
 
 The spool is what the sinks read: the output file (:mod:`graph.serialize`), a store folder (Oxigraph's
 bulk loader reads the file itself), an endpoint (graph by graph), validation, and, for the Python
@@ -52,7 +53,7 @@ def private_folder(kind: str, folder: str | Path | None = None) -> Path:
 
 
 class QuadSpool:
-    """Named graphs in a temporary N-Quads file (UTF-8), each graph's lines together and each once.
+    """Named graphs in a temporary N-Quads file (UTF-8), each triple of a graph once.
 
     ``folder``: where the temporary folder goes (default: the system's); it is removed by :meth:`close`.
     """

@@ -13,7 +13,7 @@ MODULES = ["graph.corpus", "graph.extract", "graph.extract.model", "graph.extrac
            "graph.extract.document", "graph.depmatch", "graph.deprules", "graph.depanchor", "graph.discourse",
            "graph.build", "graph.cache", "graph.cache_records", "graph.buildlock", "graph.build_rdf", "graph.build_merge", "graph.serialize", "graph.validate_report",
            "graph.validate_load", "graph.validate_sparql", "graph.shacl_sparql", "graph.validate_scaled",
-           "graph.validate_store_terms", "graph.validate_spool", "graph.turtle", "graph.extsort", "graph.spool", "graph.quads", "graph.build_stream", "graph.lexicon", "graph.rdfio", "graph.stores.base",
+           "graph.validate_store_terms", "graph.validate_spool", "graph.turtle", "graph.extsort", "graph.spool", "graph.quads", "graph.build_stream", "graph.build_child", "graph.lexicon", "graph.rdfio", "graph.stores.base",
            "graph.stores.memory", "graph.stores.oxigraph", "graph.stores.http", "graph.stores.endpoint",
            "graph.stores.registry", "graph.select", "graph.layout", "graph.netdata", "graph.mapdata", "graph.view",
            "graph.vocab", "graph.namespaces", "graph.resources", "graph.stages", "graph.report", "graph.publish",
