@@ -18,7 +18,6 @@ True
 
 from __future__ import annotations
 
-import os
 from typing import Callable
 
 from .errors import KGError
@@ -60,7 +59,7 @@ def run_forked(make: Callable, reason: Callable, spool, flush: Callable[[], None
             result.summary.inferred = reason(result)
             result.rdf = None
             result.spool.finish()
-            send.send(("done", (result.spool._index, result.spool._quads, result.summary, result.facts)))
+            send.send(("done", (result.spool.state(), result.summary, result.facts)))
         except KGError as exc:
             send.send(("error", exc))
         except BaseException as exc:  # noqa: BLE001 - a bug: told to the parent in one line
@@ -75,14 +74,13 @@ def run_forked(make: Callable, reason: Callable, spool, flush: Callable[[], None
         with stages.stage("merge and RDF"):
             _expect(receive, process, "made")
         with stages.stage("reason"):
-            index, quads, summary, facts = _expect(receive, process, "done")
+            state, summary, facts = _expect(receive, process, "done")
     finally:
         receive.close()
         if process.is_alive():
             process.terminate()
         process.join()
-    spool._index, spool._quads = index, quads
-    spool._fh.seek(0, os.SEEK_END)  # the child appended through the same file: write after it
+    spool.adopt(state)  # the child appended through the same file: write after it
     return summary, facts
 
 

@@ -86,6 +86,17 @@ class QuadSpool:
             self._quads += n
         return n
 
+    def state(self) -> tuple:
+        """What the spool knows of its file (the graphs' pieces, the quads): for a forked process that
+        wrote into it to hand back (:mod:`graph.build_child`)."""
+        return self._index, self._quads
+
+    def adopt(self, state: tuple) -> None:
+        """Take the :meth:`state` of a forked process that appended to this spool's file; later writes
+        go after its quads."""
+        self._index, self._quads = state
+        self._fh.seek(0, os.SEEK_END)
+
     def finish(self) -> "QuadSpool":
         """Flush the file so that readers (the bulk loader) see every quad."""
         self._fh.flush()
@@ -104,19 +115,9 @@ class QuadSpool:
         """Triples per graph."""
         return {g: sum(n for _, _, n in parts) for g, parts in sorted(self._index.items())}
 
-    def _read(self, graph: str) -> list[str]:
-        self.finish()
-        out = []
-        with open(self.path, "rb") as fh:
-            for offset, size, _ in self._index.get(graph, ()):
-                fh.seek(offset)
-                out.extend(nt_lines(fh.read(size).decode("utf-8")))
-        return out
-
     def graph_lines(self, graph: str) -> list[str]:
         """One graph's triples as N-Triples lines (no newline), in the order written."""
-        cut = len(graph) + 4  # " <graph> ."
-        return [line[:-cut] + "." for line in self._read(graph)]
+        return list(self.iter_graph_lines(graph))
 
     def iter_graph_lines(self, graph: str) -> Iterator[str]:
         """One graph's triples as N-Triples lines, like :meth:`graph_lines`, read one written piece at a
