@@ -23,7 +23,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 from .errors import KGError
 
 #: the memory ``sort`` may use before it spills sorted runs to its scratch folder
-BUFFER_SIZE = "128M"
+BUFFER_SIZE = "64M"
 #: how many lines go to ``sort`` in one write
 CHUNK = 8192
 _READ = 1 << 20

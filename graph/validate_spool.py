@@ -49,8 +49,10 @@ from .validate_store_terms import StoreDescriber
 DOC_GRAPH_PREFIX = "https://w3id.org/alliance-kg/graph/doc/"
 #: the classes whose node shapes run per batch of documents
 LOCAL_CLASSES = (AKG.Evidence, OA.TextQuoteSelector, OA.TextPositionSelector, AKG.Document)
-#: quads of document graphs per batch store (about 100 MB of memory)
-BATCH_QUADS = 200_000
+#: quads of document graphs per batch store (about 25 MB of Oxigraph's memory). Smaller batches took less
+#: time as well as less memory: validating a 10,000-document spool, 14.1-14.8 s with 200,000 and 11.7-12.1 s
+#: with 50,000 (two processes); 25,000 gained little more
+BATCH_QUADS = 50_000
 #: above this many quads the global store goes on disk (Oxigraph takes about 420 bytes a quad in memory,
 #: so about 1 GB here; its on-disk bulk loader took more than that, 1.8 GB for 2.55 M quads)
 GLOBAL_IN_MEMORY_QUADS = 2_500_000
