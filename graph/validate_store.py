@@ -12,11 +12,20 @@ from typing import Any
 
 
 def validate_store(source, shapes) -> Any:
-    """SHACL-validate the union graph of a store (see :func:`graph.validate.validate_file`).
+    """SHACL-validate the union graph of a store (see :func:`graph.validate.validate_file`). An Oxigraph
+    store (a store folder) is validated where it is, by :func:`graph.validate_scaled.validate_store_scaled`:
+    pyshacl reads only its entities, so a store of a 100,000-document build is not copied into rdflib;
+    an endpoint's graph is read whole.
 
     >>> validate_store(open_store(store="out/kg.db"), "ontology/shapes.ttl").conforms   # doctest: +SKIP
     True
     """
+    from .stores.memory import PyoxigraphStore
+
+    if isinstance(source, PyoxigraphStore):
+        from .validate_scaled import validate_store_scaled
+
+        return validate_store_scaled(source.pyoxigraph(), shapes)
     from .rdfio import rdflib_graph
     from .validate import ValidationReport, load_shapes, validate_graph
 

@@ -140,6 +140,33 @@ def test_each_kind_of_violation_is_reported(built, tmp_path, name, edit, expecte
     assert all(f.severity == severity and f.message for f in hits)
 
 
+@pytest.mark.parametrize("name,edit,expected", CASES[::3], ids=[c[0] for c in CASES[::3]])
+def test_a_store_folder_gives_the_findings_of_its_file(built, tmp_path, monkeypatch, name, edit, expected):
+    """`kg validate --store DIR` validates the Oxigraph store in place (pyshacl reads its entities only);
+    its findings are those of the same graph validated from its file by rdflib and pyshacl."""
+    import pyoxigraph as ox
+
+    from graph.validate import format_report
+    from graph.validate_store import validate_source
+
+    path = _edited(built, tmp_path, edit)
+    store = ox.Store(str(tmp_path / "db"))
+    store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(ONTOLOGY_GRAPH) + "-edited"))
+    store.flush()
+    del store
+    from_file = validate_file(path)
+
+    def copied(*_a):
+        raise AssertionError("the store was copied into rdflib")
+
+    monkeypatch.setattr("graph.rdfio.rdflib_graph", copied)
+    from_store, described = validate_source(SHAPES_FILE, store=tmp_path / "db")
+    assert described == f"store {tmp_path / 'db'}"
+    assert not from_store.conforms
+    assert from_store.findings == from_file.findings
+    assert format_report(from_store) == format_report(from_file)
+
+
 def test_the_focus_label_path_and_evidence_are_reported(built, tmp_path):
     report = validate_file(_edited(built, tmp_path, lambda g: _set(g, _selector(g, OA.TextPositionSelector), OA.end,
                                                                      Literal(10**6))))

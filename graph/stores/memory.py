@@ -45,6 +45,10 @@ class PyoxigraphStore(Store):
             raise KGError(f"{self.description} is closed")
         return self.inner
 
+    def pyoxigraph(self):
+        """The pyoxigraph ``Store`` this wraps (for what reads it in place: scaled validation)."""
+        return self._open()
+
     def query(self, text: str, *, use_default_graph_as_union: bool = True,
               prefixes: Mapping[str, str] | None = None):
         return self._open().query(text, use_default_graph_as_union=use_default_graph_as_union,
