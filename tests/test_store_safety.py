@@ -74,8 +74,20 @@ def stores(tmp_path_factory, big_corpus):
     for db, corpus in ((old, CORPUS), (new, big_corpus)):
         r = run_kg("build", "--corpus", corpus, "--store", db, "-q", "--no-validate", "--no-reason")
         assert r.returncode == 0, r.stderr
+    # how long the write phase lasts here, from the new store folder's first appearance to the swap that
+    # renames it into place (a rebuild of old with the big corpus): the kills are timed as fractions of
+    # it, so that a fast machine does not see the build end before a kill
+    db = _copy_store(old, tmp / "timed")
+    proc = _start_build(big_corpus, db)
+    assert _wait_for_write_phase(proc, db), proc.communicate()[1]
+    began, folder = time.monotonic(), store_siblings(db)["new"]
+    while folder.exists() and proc.poll() is None:
+        time.sleep(0.002)
+    write_s = time.monotonic() - began
+    _out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 0, err
     return {"old": old, "old_quads": quads(old), "old_rows": memberships(old), "old_csv": cli_memberships(old),
-            "new_quads": quads(new), "new_rows": memberships(new)}
+            "new_quads": quads(new), "new_rows": memberships(new), "write_s": write_s}
 
 
 def _copy_store(src: Path, dst: Path) -> Path:
@@ -109,10 +121,12 @@ def _wait_for_write_phase(proc: subprocess.Popen, db: Path, deadline_s: float = 
 # --------------------------------------------------------------------------- kills and Ctrl-C
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.15, 0.4])
-def test_a_kill_during_the_write_leaves_the_old_store(stores, big_corpus, tmp_path, delay):
-    """SIGKILL at a few points of the write phase: the store answers exactly as before (or, if the kill
-    came after the swap, exactly as the new build: never a mix), and the next build cleans up."""
+@pytest.mark.parametrize("part", [0.0, 0.25, 0.5])
+def test_a_kill_during_the_write_leaves_the_old_store(stores, big_corpus, tmp_path, part):
+    """SIGKILL at a few points of the write phase (its start, a quarter and half of the way to the swap,
+    as timed once by the fixture): the store answers exactly as before (or, if the kill came after the swap,
+    exactly as the new build: never a mix), and the next build cleans up."""
+    delay = part * stores["write_s"]
     db = _copy_store(stores["old"], tmp_path / "db")
     proc = _start_build(big_corpus, db)
     reached = _wait_for_write_phase(proc, db)
@@ -120,7 +134,8 @@ def test_a_kill_during_the_write_leaves_the_old_store(stores, big_corpus, tmp_pa
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    assert proc.returncode == -signal.SIGKILL, (f"the build ended before a kill {delay:.2f} s into its write phase "
+                                                f"(timed at {stores['write_s']:.2f} s to the swap)")
     after = quads(db)
     assert after in (stores["old_quads"], stores["new_quads"])
     if after == stores["old_quads"]:
