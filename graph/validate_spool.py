@@ -49,7 +49,7 @@ from .validate_store_terms import StoreDescriber
 DOC_GRAPH_PREFIX = "https://w3id.org/alliance-kg/graph/doc/"
 #: the classes whose node shapes run per batch of documents
 LOCAL_CLASSES = (AKG.Evidence, OA.TextQuoteSelector, OA.TextPositionSelector, AKG.Document)
-#: quads of document graphs per batch store (about 25 MB of Oxigraph's memory). Smaller batches took less
+#: quads of document graphs per batch store (at about 420 bytes a quad, some 21 MB). Smaller batches took less
 #: time as well as less memory: validating a 10,000-document spool, 14.1-14.8 s with 200,000 and 11.7-12.1 s
 #: with 50,000 (two processes); 25,000 gained little more
 BATCH_QUADS = 50_000
