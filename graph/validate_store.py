@@ -20,12 +20,11 @@ def validate_store(source, shapes) -> Any:
     >>> validate_store(open_store(store="out/kg.db"), "ontology/shapes.ttl").conforms   # doctest: +SKIP
     True
     """
-    from .stores.memory import PyoxigraphStore
-
-    if isinstance(source, PyoxigraphStore):
+    inner = source.pyoxigraph()
+    if inner is not None:
         from .validate_scaled import validate_store_scaled
 
-        return validate_store_scaled(source.pyoxigraph(), shapes)
+        return validate_store_scaled(inner, shapes)
     from .rdfio import rdflib_graph
     from .validate import ValidationReport, load_shapes, validate_graph
 

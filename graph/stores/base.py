@@ -37,6 +37,8 @@ class Store(ABC):
       added to what was there); :meth:`drop_graph` removes one (no error when it is missing);
       :meth:`graphs` lists the named graphs; :meth:`graph_sizes` counts triples per named graph;
       ``len(store)`` counts the quads the store holds.
+    * :meth:`pyoxigraph` gives the pyoxigraph ``Store`` beneath, for what reads it in place (scaled
+      validation), or None (an endpoint).
     * :meth:`close` releases files and connections; a store is a context manager that closes on exit.
     """
 
@@ -89,6 +91,11 @@ class Store(ABC):
         """Fail when ``received``, the distinct triples a whole-graph ``CONSTRUCT`` brought, are fewer
         than the store holds: an endpoint may cut an answer at its own limit without a word. A store in
         this process answers whole: nothing to check."""
+
+    def pyoxigraph(self) -> Any:
+        """The pyoxigraph ``Store`` in this process that holds the graph, or None (the default: an
+        endpoint, whose graph is only reached by queries)."""
+        return None
 
     def check_writable(self) -> None:
         """Raise :class:`~graph.errors.ReadOnlyStoreError` when the store is read-only."""

@@ -46,7 +46,7 @@ class PyoxigraphStore(Store):
         return self.inner
 
     def pyoxigraph(self):
-        """The pyoxigraph ``Store`` this wraps (for what reads it in place: scaled validation)."""
+        """The pyoxigraph ``Store`` this wraps."""
         return self._open()
 
     def query(self, text: str, *, use_default_graph_as_union: bool = True,
